@@ -1,0 +1,47 @@
+# gokernel — run `make` for the list of targets.
+SHELL := /bin/bash
+GO ?= go
+PY := /usr/bin/python3
+BIN := bin/gokernel
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+PREFIX ?=
+NOTEBOOK_DIR ?= notebooks
+
+.PHONY: help build install notebook test unit e2e fuzz lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+build: ## build bin/gokernel
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/gokernel
+
+install: build ## build, then install the kernelspec for this user (PREFIX=dir to install elsewhere)
+	install -D -m 0755 $(BIN) $(HOME)/.local/bin/gokernel
+	$(HOME)/.local/bin/gokernel install $(if $(PREFIX),--prefix $(PREFIX),--user)
+
+notebook: install ## install what is missing, then open the notebooks in Jupyter
+	.ci/deps notebook
+	cd $(NOTEBOOK_DIR) && jupyter notebook $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+test: ## install test tools if missing, then run every test (unit, race, e2e)
+	.ci/deps test
+	$(MAKE) lint
+	$(GO) test -race -count=1 ./...
+	$(MAKE) e2e
+
+unit: ## unit tests only, with the race detector
+	$(GO) test -race -short ./...
+
+e2e: build ## end-to-end tests through Debian's Jupyter clients
+	GOKERNEL_BIN=$(abspath $(BIN)) $(PY) -m pytest -q -p no:cacheprovider kernel/e2e
+
+fuzz: ## run each fuzz target for a few seconds
+	for t in FuzzDecode FuzzConnectionInfo; do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 5s ./kernel/wire || exit 1; done
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean: ## remove build output
+	rm -rf bin

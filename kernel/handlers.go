@@ -1,0 +1,321 @@
+package kernel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/gokernel/gokernel/interp/syntax"
+	"github.com/gokernel/gokernel/kernel/wire"
+)
+
+type handler func(k *Kernel, ctx context.Context, sock zmq4.Socket, m *wire.Message)
+
+// routes is every request the kernel answers, by msg_type. Each runs between
+// iopub busy and idle (see [Kernel.handle]).
+var routes = map[string]handler{
+	"kernel_info_request": (*Kernel).kernelInfo,
+	"execute_request":     (*Kernel).execute,
+	"is_complete_request": (*Kernel).isComplete,
+	"complete_request":    (*Kernel).complete,
+	"inspect_request":     (*Kernel).inspect,
+	"history_request":     (*Kernel).history,
+	"comm_info_request":   (*Kernel).commInfo,
+	"comm_open":           (*Kernel).commOpen,
+	"comm_msg":            func(*Kernel, context.Context, zmq4.Socket, *wire.Message) {},
+	"comm_close":          func(*Kernel, context.Context, zmq4.Socket, *wire.Message) {},
+	"shutdown_request":    (*Kernel).shutdown,
+	"interrupt_request":   (*Kernel).interrupt,
+}
+
+func (k *Kernel) kernelInfo(_ context.Context, sock zmq4.Socket, m *wire.Message) {
+	goVersion := strings.TrimPrefix(runtime.Version(), "go")
+	k.reply(sock, m, "kernel_info_reply", map[string]any{
+		"status":                 "ok",
+		"protocol_version":       wire.ProtocolVersion,
+		"implementation":         "gokernel",
+		"implementation_version": k.cfg.Version,
+		"language_info": map[string]any{
+			"name":               "go",
+			"version":            goVersion,
+			"mimetype":           "text/x-go",
+			"file_extension":     ".go",
+			"pygments_lexer":     "go",
+			"codemirror_mode":    "go",
+			"nbconvert_exporter": "script",
+		},
+		"banner": fmt.Sprintf("gokernel %s: Go %s, interpreted by yaegi\n"+
+			"Cells take any mix of declarations and statements; the last expression is the result.",
+			k.cfg.Version, goVersion),
+		"help_links": []map[string]string{
+			{"text": "Go documentation", "url": "https://go.dev/doc/"},
+			{"text": "Go standard library", "url": "https://pkg.go.dev/std"},
+			{"text": "A Tour of Go", "url": "https://go.dev/tour/"},
+		},
+		"debugger": false,
+	})
+}
+
+type executeRequest struct {
+	Code         string `json:"code"`
+	Silent       bool   `json:"silent"`
+	StoreHistory *bool  `json:"store_history"`
+	AllowStdin   bool   `json:"allow_stdin"`
+	StopOnError  *bool  `json:"stop_on_error"`
+}
+
+func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message) {
+	var req executeRequest
+	if !k.decode(m, &req) {
+		k.reply(sock, m, "execute_reply", map[string]any{
+			"status": "error", "ename": "BadRequest", "evalue": "malformed execute_request content",
+			"traceback": []string{"malformed execute_request content"}, "execution_count": k.executionCount(),
+		})
+		return
+	}
+	store := req.StoreHistory == nil || *req.StoreHistory
+	if req.Silent {
+		store = false
+	}
+	k.mu.Lock()
+	if store {
+		k.count++
+		k.past = append(k.past, historyEntry{line: k.count, input: req.Code})
+	}
+	count := k.count
+	k.mu.Unlock()
+
+	if !req.Silent {
+		k.publish(m, "execute_input", map[string]any{"code": req.Code, "execution_count": count})
+	}
+	k.setOutParent(m)
+	h := &cellHandler{k: k, parent: m, count: count, silent: req.Silent, allowStdin: req.AllowStdin}
+	perr := k.sup.Execute(ctx, ExecRequest{
+		Cell:       fmt.Sprintf("cell[%d]", count),
+		Code:       req.Code,
+		AllowStdin: req.AllowStdin,
+	}, h)
+
+	if perr == nil {
+		k.reply(sock, m, "execute_reply", map[string]any{
+			"status": "ok", "execution_count": count, "user_expressions": map[string]any{}, "payload": []any{},
+		})
+		return
+	}
+	tb := perr.Traceback
+	if len(tb) == 0 {
+		tb = []string{perr.Name + ": " + perr.Value}
+	}
+	if !req.Silent {
+		k.publish(m, "error", map[string]any{"ename": perr.Name, "evalue": perr.Value, "traceback": tb})
+	}
+	k.reply(sock, m, "execute_reply", map[string]any{
+		"status": "error", "execution_count": count,
+		"ename": perr.Name, "evalue": perr.Value, "traceback": tb,
+	})
+}
+
+func (k *Kernel) executionCount() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.count
+}
+
+// cellHandler publishes a running cell's results and asks for its input.
+type cellHandler struct {
+	k      *Kernel
+	parent *wire.Message
+	count  int
+	silent bool
+
+	allowStdin bool
+}
+
+func (h *cellHandler) Result(data map[string]string) {
+	if h.silent {
+		return
+	}
+	h.k.publish(h.parent, "execute_result", map[string]any{
+		"execution_count": h.count, "data": data, "metadata": map[string]any{},
+	})
+}
+
+var errNoStdin = errors.New("this front end does not accept input (allow_stdin is false)")
+
+func (h *cellHandler) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	if !h.allowStdin {
+		return "", errNoStdin
+	}
+	k := h.k
+	k.stdinMu.Lock()
+	defer k.stdinMu.Unlock()
+	// Drop a stale reply to an earlier, interrupted request.
+	select {
+	case <-k.inputWait:
+	default:
+	}
+	r, err := wire.NewMessage(h.parent, "input_request", k.session, map[string]any{"prompt": prompt, "password": password})
+	if err != nil {
+		return "", err
+	}
+	k.send(k.stdin, r)
+	select {
+	case rep := <-k.inputWait:
+		var content struct {
+			Value string `json:"value"`
+		}
+		if err := json.Unmarshal(rep.Content, &content); err != nil {
+			return "", fmt.Errorf("malformed input_reply: %w", err)
+		}
+		return content.Value, nil
+	case <-ctx.Done():
+		return "", errors.New("input was interrupted")
+	}
+}
+
+func (k *Kernel) isComplete(_ context.Context, sock zmq4.Socket, m *wire.Message) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if !k.decode(m, &req) {
+		k.reply(sock, m, "is_complete_reply", map[string]any{"status": "unknown"})
+		return
+	}
+	status, indent := syntax.IsComplete(req.Code)
+	content := map[string]any{"status": status}
+	if status == syntax.Incomplete {
+		content["indent"] = indent
+	}
+	k.reply(sock, m, "is_complete_reply", content)
+}
+
+func (k *Kernel) complete(_ context.Context, sock zmq4.Socket, m *wire.Message) {
+	var req struct {
+		Code      string `json:"code"`
+		CursorPos int    `json:"cursor_pos"`
+	}
+	k.decode(m, &req)
+	k.reply(sock, m, "complete_reply", map[string]any{
+		"status": "ok", "matches": []string{}, "cursor_start": req.CursorPos, "cursor_end": req.CursorPos, "metadata": map[string]any{},
+	})
+}
+
+func (k *Kernel) inspect(_ context.Context, sock zmq4.Socket, m *wire.Message) {
+	k.reply(sock, m, "inspect_reply", map[string]any{"status": "ok", "found": false, "data": map[string]any{}, "metadata": map[string]any{}})
+}
+
+func (k *Kernel) history(_ context.Context, sock zmq4.Socket, m *wire.Message) {
+	var req struct {
+		Output         bool   `json:"output"`
+		HistAccessType string `json:"hist_access_type"`
+		Start          int    `json:"start"`
+		Stop           int    `json:"stop"`
+		N              int    `json:"n"`
+		Pattern        string `json:"pattern"`
+		Unique         bool   `json:"unique"`
+	}
+	k.decode(m, &req)
+	k.mu.Lock()
+	entries := append([]historyEntry(nil), k.past...)
+	k.mu.Unlock()
+	var picked []historyEntry
+	switch req.HistAccessType {
+	case "tail":
+		n := req.N
+		if n <= 0 || n > len(entries) {
+			n = len(entries)
+		}
+		picked = entries[len(entries)-n:]
+	case "range":
+		for _, e := range entries {
+			if e.line >= req.Start && (req.Stop <= 0 || e.line < req.Stop) {
+				picked = append(picked, e)
+			}
+		}
+	case "search":
+		seen := map[string]bool{}
+		for _, e := range entries {
+			if !globMatch(req.Pattern, e.input) || (req.Unique && seen[e.input]) {
+				continue
+			}
+			seen[e.input] = true
+			picked = append(picked, e)
+		}
+		if req.N > 0 && len(picked) > req.N {
+			picked = picked[len(picked)-req.N:]
+		}
+	}
+	out := make([][]any, 0, len(picked))
+	for _, e := range picked {
+		out = append(out, []any{0, e.line, e.input})
+	}
+	k.reply(sock, m, "history_reply", map[string]any{"status": "ok", "history": out})
+}
+
+func (k *Kernel) commInfo(_ context.Context, sock zmq4.Socket, m *wire.Message) {
+	k.reply(sock, m, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}})
+}
+
+// commOpen answers any comm_open with comm_close: the kernel has no comm
+// targets.
+func (k *Kernel) commOpen(_ context.Context, _ zmq4.Socket, m *wire.Message) {
+	var req struct {
+		CommID string `json:"comm_id"`
+	}
+	k.decode(m, &req)
+	k.publish(m, "comm_close", map[string]any{"comm_id": req.CommID, "data": map[string]any{}})
+}
+
+func (k *Kernel) shutdown(_ context.Context, sock zmq4.Socket, m *wire.Message) {
+	var req struct {
+		Restart bool `json:"restart"`
+	}
+	k.decode(m, &req)
+	// Jupyter restarts a kernel by starting a new process after this one
+	// exits, so a restart ends the process too, at once.
+	k.reply(sock, m, "shutdown_reply", map[string]any{"status": "ok", "restart": req.Restart})
+	k.stop()
+}
+
+func (k *Kernel) interrupt(_ context.Context, sock zmq4.Socket, m *wire.Message) {
+	k.sup.Interrupt()
+	k.reply(sock, m, "interrupt_reply", map[string]any{"status": "ok"})
+}
+
+// globMatch matches IPython-style history patterns: * and ? wildcards.
+func globMatch(pattern, s string) bool {
+	if pattern == "" {
+		return true
+	}
+	if pattern == "*" {
+		return true
+	}
+	// Classic wildcard matching with backtracking on '*'.
+	p, t := []rune(pattern), []rune(s)
+	pi, ti, star, mark := 0, 0, -1, 0
+	for ti < len(t) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == t[ti]):
+			pi++
+			ti++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, ti
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			ti = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}

@@ -1,0 +1,282 @@
+package kernel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gokernel/gokernel/interp/proto"
+)
+
+// interruptGrace is how long a cell may take to stop after an interrupt
+// before the supervisor replaces the worker.
+const interruptGrace = 2 * time.Second
+
+// syncTimeout bounds the wait for a cell's output after its done event (the
+// cell may have closed its own stdout).
+const syncTimeout = 2 * time.Second
+
+// Supervisor owns the interpreter worker process: it starts it, sends it
+// cells, interrupts them, and replaces the worker when it dies or won't stop.
+// A worker's death in a cell becomes that cell's error.
+type Supervisor struct {
+	cmd WorkerCommand
+	log *slog.Logger
+	out func(name, text string) // publishes the user's output
+
+	mu      sync.Mutex
+	cur     *worker
+	run     *execution // the cell running now, or nil
+	nextID  uint64
+	closed  bool
+	watches sync.WaitGroup // one watch goroutine per worker
+}
+
+// execution is one cell in flight.
+type execution struct {
+	id        uint64
+	w         *worker
+	grace     chan struct{} // closed when the interrupt grace ran out
+	stopInput context.CancelFunc
+	timer     *time.Timer
+}
+
+// ExecRequest is a cell for the worker.
+type ExecRequest struct {
+	Cell       string // name in positions, e.g. "cell[3]"
+	Code       string
+	AllowStdin bool
+}
+
+// ExecHandler receives what a running cell produces besides its output.
+type ExecHandler interface {
+	// Result is the value of the cell's final expression.
+	Result(data map[string]string)
+	// Input asks the user for a line of input; ctx ends if the cell is
+	// interrupted.
+	Input(ctx context.Context, prompt string, password bool) (string, error)
+}
+
+// NewSupervisor returns a Supervisor; Start starts its first worker.
+func NewSupervisor(cmd WorkerCommand, log *slog.Logger, out func(name, text string)) *Supervisor {
+	return &Supervisor{cmd: cmd, log: log, out: out}
+}
+
+// Start starts a worker in the background if none is running.
+func (s *Supervisor) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.workerLocked()
+	return err
+}
+
+// workerLocked returns the live worker, starting one if needed.
+func (s *Supervisor) workerLocked() (*worker, error) {
+	if s.closed {
+		return nil, errors.New("kernel is shutting down")
+	}
+	if s.cur != nil {
+		return s.cur, nil
+	}
+	w, err := startWorker(s.cmd, s.log, s.out)
+	if err != nil {
+		return nil, err
+	}
+	s.cur = w
+	s.watches.Add(1)
+	go s.watch(w) // ends when the worker has exited
+	return w, nil
+}
+
+// watch waits for a worker to end. A death while no cell runs (a goroutine
+// left by an earlier cell crashed it) is announced on stderr, and a fresh
+// worker is started at once.
+func (s *Supervisor) watch(w *worker) {
+	defer s.watches.Done()
+	<-w.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != w {
+		return // replaced on purpose
+	}
+	s.cur = nil
+	if s.closed || (s.run != nil && s.run.w == w) {
+		return // the running cell reports it and restarts
+	}
+	if w.killReason() == "" {
+		e := w.death()
+		s.out("stderr", "\nThe interpreter stopped between cells: "+e.Name+": "+e.Value+"\n"+stateLost+"\n")
+	}
+	if _, err := s.workerLocked(); err != nil {
+		s.log.Error("restart worker", "err", err)
+	}
+}
+
+// Execute runs one cell and returns its error, or nil. Output goes to the
+// supervisor's out function; Execute returns after all of the cell's output
+// was handed to it.
+func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler) *proto.Error {
+	s.mu.Lock()
+	w, err := s.workerLocked()
+	if err != nil {
+		s.mu.Unlock()
+		return &proto.Error{Name: "KernelError", Value: err.Error(), Traceback: []string{err.Error()}}
+	}
+	s.nextID++
+	x := &execution{id: s.nextID, w: w, grace: make(chan struct{})}
+	s.run = x
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.run = nil
+		if x.timer != nil {
+			x.timer.Stop()
+		}
+		s.mu.Unlock()
+	}()
+
+	select {
+	case <-w.ready:
+	case <-ctx.Done():
+		return interrupted("the kernel stopped before the cell ran")
+	}
+	err = w.send(&proto.Message{Kind: proto.KindExecute, ID: x.id, Cell: req.Cell, Code: req.Code, AllowStdin: req.AllowStdin})
+	if err != nil {
+		return s.died(x)
+	}
+	for {
+		select {
+		case m, ok := <-w.events:
+			if !ok {
+				return s.died(x)
+			}
+			if m.ID != x.id {
+				continue // a late event of an earlier cell
+			}
+			switch m.Kind {
+			case proto.KindResult:
+				h.Result(m.Data)
+			case proto.KindInputRequest:
+				ictx, cancel := context.WithCancel(ctx)
+				s.mu.Lock()
+				x.stopInput = cancel
+				s.mu.Unlock()
+				value, err := h.Input(ictx, m.Prompt, m.Password)
+				cancel()
+				reply := &proto.Message{Kind: proto.KindInputReply, ID: x.id, Value: value}
+				if err != nil {
+					reply.Error = &proto.Error{Name: "InputError", Value: err.Error()}
+				}
+				if err := w.send(reply); err != nil {
+					return s.died(x)
+				}
+			case proto.KindDone:
+				s.awaitOutput(w, x.id)
+				if m.Goroutines > 0 && m.Error == nil {
+					s.out("stderr", fmt.Sprintf("(%d goroutine%s still running; their output will appear as they print)\n", m.Goroutines, plural(m.Goroutines)))
+				}
+				return m.Error
+			}
+		case <-x.grace:
+			w.kill(fmt.Sprintf("The cell did not stop within %v of the interrupt, so the interpreter was replaced.", interruptGrace))
+			return s.died(x)
+		}
+	}
+}
+
+// awaitOutput waits until the worker's stdout and stderr carried the sync
+// marker of cell id: then all the cell printed has been published.
+func (s *Supervisor) awaitOutput(w *worker, id uint64) {
+	timeout := time.After(syncTimeout)
+	if !w.stdout.waitSync(id, timeout) || !w.stderr.waitSync(id, timeout) {
+		s.log.Warn("cell output did not end with a sync marker", "cell", id)
+	}
+}
+
+// died turns the death of x's worker into x's error and starts a new worker.
+func (s *Supervisor) died(x *execution) *proto.Error {
+	x.w.kill("") // make sure it is gone; keeps an earlier reason
+	e := x.w.death()
+	s.mu.Lock()
+	if s.cur == x.w {
+		s.cur = nil
+	}
+	if _, err := s.workerLocked(); err != nil {
+		s.log.Error("restart worker", "err", err)
+	}
+	s.mu.Unlock()
+	return e
+}
+
+// Interrupt stops the running cell, if any. If the cell doesn't stop within
+// the grace period, its worker is replaced.
+func (s *Supervisor) Interrupt() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := s.run
+	if x == nil {
+		return
+	}
+	if x.stopInput != nil {
+		x.stopInput()
+	}
+	if err := x.w.send(&proto.Message{Kind: proto.KindInterrupt, ID: x.id}); err != nil {
+		s.log.Warn("interrupt", "err", err)
+	}
+	if x.timer == nil {
+		x.timer = time.AfterFunc(interruptGrace, func() { close(x.grace) })
+	}
+}
+
+// Restart replaces the worker with a fresh one. A running cell ends with an
+// error saying so.
+func (s *Supervisor) Restart() error {
+	s.mu.Lock()
+	old := s.cur
+	s.cur = nil
+	if old != nil {
+		old.kill("The kernel was restarted.")
+	}
+	_, err := s.workerLocked()
+	s.mu.Unlock()
+	if old != nil {
+		<-old.done
+	}
+	return err
+}
+
+// Close stops the worker and waits until its goroutines have ended.
+func (s *Supervisor) Close() {
+	s.mu.Lock()
+	s.closed = true
+	w := s.cur
+	s.mu.Unlock()
+	if w != nil {
+		w.kill("The kernel shut down.")
+	}
+	s.watches.Wait()
+}
+
+// PID is the current worker's process id, or 0.
+func (s *Supervisor) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur == nil {
+		return 0
+	}
+	return s.cur.pid
+}
+
+func interrupted(why string) *proto.Error {
+	return &proto.Error{Name: "Interrupted", Value: why, Traceback: []string{"Interrupted: " + why}}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
