@@ -136,13 +136,36 @@ type cellHandler struct {
 	allowStdin bool
 }
 
-func (h *cellHandler) Result(data map[string]string) {
+func (h *cellHandler) Result(data, metadata map[string]any) {
 	if h.silent {
 		return
 	}
 	h.k.publish(h.parent, "execute_result", map[string]any{
-		"execution_count": h.count, "data": data, "metadata": map[string]any{},
+		"execution_count": h.count, "data": data, "metadata": orEmpty(metadata),
 	})
+}
+
+func (h *cellHandler) Display(data, metadata map[string]any, displayID string, update bool) {
+	msgType := "display_data"
+	if update {
+		msgType = "update_display_data"
+	}
+	transient := map[string]any{}
+	if displayID != "" {
+		transient["display_id"] = displayID
+	}
+	h.k.publish(h.parent, msgType, map[string]any{"data": data, "metadata": orEmpty(metadata), "transient": transient})
+}
+
+func (h *cellHandler) Clear(wait bool) {
+	h.k.publish(h.parent, "clear_output", map[string]any{"wait": wait})
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
 }
 
 var errNoStdin = errors.New("this front end does not accept input (allow_stdin is false)")

@@ -54,7 +54,11 @@ type ExecRequest struct {
 // ExecHandler receives what a running cell produces besides its output.
 type ExecHandler interface {
 	// Result is the value of the cell's final expression.
-	Result(data map[string]string)
+	Result(data, metadata map[string]any)
+	// Display shows data now, or updates the display displayID.
+	Display(data, metadata map[string]any, displayID string, update bool)
+	// Clear clears the cell's output (when the next output arrives, if wait).
+	Clear(wait bool)
 	// Input asks the user for a line of input; ctx ends if the cell is
 	// interrupted.
 	Input(ctx context.Context, prompt string, password bool) (string, error)
@@ -158,7 +162,11 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 			}
 			switch m.Kind {
 			case proto.KindResult:
-				h.Result(m.Data)
+				h.Result(m.Data, m.Metadata)
+			case proto.KindDisplay:
+				h.Display(m.Data, m.Metadata, m.DisplayID, m.Update)
+			case proto.KindClear:
+				h.Clear(m.Wait)
 			case proto.KindInputRequest:
 				ictx, cancel := context.WithCancel(ctx)
 				s.mu.Lock()

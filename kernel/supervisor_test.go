@@ -64,7 +64,7 @@ func fakeWorker() {
 		case "stderr":
 			stderr.WriteString(arg)
 		case "result":
-			ev.Write(&proto.Message{Kind: proto.KindResult, ID: m.ID, Data: map[string]string{"text/plain": arg}})
+			ev.Write(&proto.Message{Kind: proto.KindResult, ID: m.ID, Data: map[string]any{"text/plain": arg}})
 		case "exit":
 			n, _ := strconv.Atoi(arg)
 			os.Exit(n)
@@ -124,9 +124,11 @@ type fakeHandler struct {
 	inputErr error
 }
 
-func (h *fakeHandler) Result(data map[string]string) {
-	h.results = append(h.results, data["text/plain"])
+func (h *fakeHandler) Result(data, _ map[string]any) {
+	h.results = append(h.results, data["text/plain"].(string))
 }
+func (h *fakeHandler) Display(map[string]any, map[string]any, string, bool) {}
+func (h *fakeHandler) Clear(bool)                                           {}
 func (h *fakeHandler) Input(ctx context.Context, prompt string, password bool) (string, error) {
 	return h.input, h.inputErr
 }

@@ -31,6 +31,8 @@ const (
 	// Events.
 	KindReady        = "ready"         // the interpreter is ready for cells
 	KindResult       = "result"        // Data is the cell's result
+	KindDisplay      = "display"       // Data shown now; DisplayID, Update
+	KindClear        = "clear_output"  // clear the cell's output; Wait
 	KindInputRequest = "input_request" // the cell reads stdin; Prompt
 	KindDone         = "done"          // the cell ID finished; Error if it failed
 )
@@ -49,8 +51,13 @@ type Message struct {
 	Cell       string `json:"cell,omitempty"` // name used in positions, e.g. "cell[3]"
 	AllowStdin bool   `json:"allow_stdin,omitempty"`
 
-	// Result: a MIME bundle.
-	Data map[string]string `json:"data,omitempty"`
+	// Result and display: a MIME bundle (values are strings, or JSON for
+	// application/json) with its metadata.
+	Data      map[string]any `json:"data,omitempty"`
+	Metadata  map[string]any `json:"metadata,omitempty"`
+	DisplayID string         `json:"display_id,omitempty"`
+	Update    bool           `json:"update,omitempty"` // update_display_data instead of display_data
+	Wait      bool           `json:"wait,omitempty"`   // clear_output: wait for the next output
 
 	// Input request and reply.
 	Prompt   string `json:"prompt,omitempty"`
