@@ -110,10 +110,8 @@ func (s *Supervisor) watch(w *worker) {
 	if s.closed || (s.run != nil && s.run.w == w) {
 		return // the running cell reports it and restarts
 	}
-	if w.killReason() == "" {
-		e := w.death()
-		s.out("stderr", "\nThe interpreter stopped between cells: "+e.Name+": "+e.Value+"\n"+stateLost+"\n")
-	}
+	e := w.death()
+	s.out("stderr", "\nThe interpreter stopped between cells: "+e.Name+": "+e.Value+"\n"+stateLost+"\n")
 	if _, err := s.workerLocked(); err != nil {
 		s.log.Error("restart worker", "err", err)
 	}

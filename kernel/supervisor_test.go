@@ -76,6 +76,15 @@ func fakeWorker() {
 			done.Error = &proto.Error{Name: "Interrupted", Value: "the cell was interrupted"}
 		case "hang":
 			select {}
+		case "alloc":
+			var keep [][]byte
+			for {
+				b := make([]byte, 1<<20)
+				for i := range b {
+					b[i] = 1
+				}
+				keep = append(keep, b)
+			}
 		case "input":
 			ev.Write(&proto.Message{Kind: proto.KindInputRequest, ID: m.ID, Prompt: "name? "})
 			r := <-replies
@@ -134,6 +143,10 @@ func (h *fakeHandler) Input(ctx context.Context, prompt string, password bool) (
 }
 
 func newTestSupervisor(t *testing.T) (*Supervisor, *output) {
+	return newLimitedSupervisor(t, 0)
+}
+
+func newLimitedSupervisor(t *testing.T, limit int64) (*Supervisor, *output) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -144,6 +157,8 @@ func newTestSupervisor(t *testing.T) (*Supervisor, *output) {
 		Path: exe,
 		Args: []string{"-test.run=^$"},
 		Env:  append(os.Environ(), "GOKERNEL_FAKE_WORKER=1"),
+
+		MemoryLimit: limit,
 	}, slog.New(slog.DiscardHandler), out.publish)
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
@@ -295,5 +310,38 @@ func waitRunning(t *testing.T, s *Supervisor) {
 			return
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestSupervisorMemoryLimit(t *testing.T) {
+	s, _ := newLimitedSupervisor(t, 64<<20)
+	err := s.Execute(t.Context(), ExecRequest{Code: "alloc"}, &fakeHandler{})
+	if err == nil || err.Name != "OutOfMemory" || !strings.Contains(err.Value, "64 MiB") {
+		t.Fatalf("error = %+v, want OutOfMemory at 64 MiB", err)
+	}
+	h := &fakeHandler{}
+	if err := s.Execute(t.Context(), ExecRequest{Code: "result:ok"}, h); err != nil || len(h.results) != 1 {
+		t.Fatalf("next cell: %v %q", err, h.results)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"512MiB", 512 << 20}, {"2GiB", 2 << 30}, {"1.5G", 3 << 29}, {"300M", 300 << 20},
+		{"1048576", 1 << 20}, {"off", 0}, {"2 GiB", 2 << 30}, {"1GB", 1e9},
+	}
+	for _, tt := range tests {
+		got, err := ParseSize(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "lots", "-1G", "G"} {
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) succeeded", bad)
+		}
 	}
 }

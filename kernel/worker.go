@@ -21,6 +21,10 @@ type WorkerCommand struct {
 	Path string   // executable
 	Args []string // arguments after the executable's name
 	Env  []string // nil: the kernel's environment
+
+	// MemoryLimit stops the worker when its resident memory passes this
+	// many bytes; 0 means no limit.
+	MemoryLimit int64
 }
 
 // crashHead bounds how much of a worker's crash output the kernel keeps to
@@ -43,9 +47,13 @@ type worker struct {
 	done   chan struct{}
 
 	exitErr error // set before done is closed
-	killed  string
-	mu      sync.Mutex
+
+	mu     sync.Mutex
+	killed *deathNote // why the kernel killed it, if it did
 }
+
+// deathNote is the error a cell gets when the kernel killed its worker.
+type deathNote struct{ name, value string }
 
 // startWorker starts the worker process. out publishes the user's output.
 func startWorker(wc WorkerCommand, log *slog.Logger, out func(name, text string)) (*worker, error) {
@@ -151,6 +159,9 @@ func startWorker(wc WorkerCommand, log *slog.Logger, out func(name, text string)
 		close(w.done)
 		log.Debug("worker exited", "err", err)
 	}()
+	if wc.MemoryLimit > 0 {
+		go watchMemory(w, wc.MemoryLimit) // ends when the worker has exited
+	}
 	return w, nil
 }
 
@@ -164,17 +175,25 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 }
 
 // kill ends the worker's whole process group; why is said in the cell's
-// error if one was running.
+// error if one was running. An empty why keeps an earlier reason.
 func (w *worker) kill(why string) {
+	var note *deathNote
+	if why != "" {
+		note = &deathNote{name: "Restarted", value: why}
+	}
+	w.killWith(note)
+}
+
+func (w *worker) killWith(note *deathNote) {
 	w.mu.Lock()
-	if w.killed == "" {
-		w.killed = why
+	if w.killed == nil {
+		w.killed = note
 	}
 	w.mu.Unlock()
 	_ = syscall.Kill(-w.pid, syscall.SIGKILL)
 }
 
-func (w *worker) killReason() string {
+func (w *worker) killNote() *deathNote {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.killed
@@ -189,8 +208,8 @@ func (w *worker) send(m *proto.Message) error {
 func (w *worker) death() *proto.Error {
 	<-w.done
 	crash := w.crash.String()
-	if why := w.killReason(); why != "" {
-		return &proto.Error{Name: "Restarted", Value: why, Traceback: []string{why, stateLost}}
+	if note := w.killNote(); note != nil {
+		return &proto.Error{Name: note.name, Value: note.value, Traceback: []string{note.name + ": " + note.value, stateLost}}
 	}
 	name, value, trace := explainCrash(crash)
 	if name == "" {
