@@ -59,7 +59,8 @@ type Kernel struct {
 	inputWait  chan *wire.Message // input replies, while a cell waits for one
 	cancel     context.CancelFunc
 	stdinMu    sync.Mutex // one input request at a time
-	unknownLog sync.Map   // msg types already logged as unknown
+	unknownLog sync.Map   // kinds of bad input already logged
+	replays    *replayGuard
 }
 
 type historyEntry struct {
@@ -85,6 +86,7 @@ func New(cfg Config) (*Kernel, error) {
 		signer:    signer,
 		session:   uuid.NewString(),
 		inputWait: make(chan *wire.Message, 1),
+		replays:   newReplayGuard(replayMemory),
 	}
 	k.sup = NewSupervisor(cfg.Worker, cfg.Log.With("component", "supervisor"), k.publishStream)
 	return k, nil
@@ -195,6 +197,10 @@ func (k *Kernel) recv(sock zmq4.Socket, out chan<- *wire.Message) {
 		m, err := wire.Decode(zm.Frames, k.signer)
 		if err != nil {
 			k.logOnce("drop:"+dropKind(err), "dropped a message", "socket", sock.Type(), "err", err)
+			continue
+		}
+		if !k.replays.fresh(m.Signature) {
+			k.logOnce("drop:replay", "dropped a replayed message", "socket", sock.Type(), "type", m.Header.MsgType)
 			continue
 		}
 		out <- m

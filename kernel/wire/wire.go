@@ -111,6 +111,7 @@ type Message struct {
 	Metadata     json.RawMessage // raw metadata; "{}" when none
 	Content      json.RawMessage // raw content
 	Buffers      [][]byte        // extra binary buffers after the content
+	Signature    []byte          // the signature as received (hex); empty when unsigned
 
 	// rawHeader is the header frame exactly as received, kept so that
 	// replies can quote it byte for byte as their parent header. It is nil
@@ -219,6 +220,7 @@ func Decode(frames [][]byte, s *Signer) (*Message, error) {
 		ParentHeader: json.RawMessage(parent),
 		Metadata:     json.RawMessage(metadata),
 		Content:      json.RawMessage(content),
+		Signature:    sig,
 		rawHeader:    header,
 	}
 	if delim > 0 {
