@@ -71,11 +71,8 @@ type executeRequest struct {
 
 func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message) {
 	var req executeRequest
-	if !k.decode(m, &req) {
-		k.reply(sock, m, "execute_reply", map[string]any{
-			"status": "error", "ename": "BadRequest", "evalue": "malformed execute_request content",
-			"traceback": []string{"malformed execute_request content"}, "execution_count": k.executionCount(),
-		})
+	if err := k.decode(m, &req, "code"); err != nil {
+		k.replyError(sock, m, "execute_reply", err, map[string]any{"execution_count": k.executionCount()})
 		return
 	}
 	store := req.StoreHistory == nil || *req.StoreHistory
@@ -205,7 +202,7 @@ func (k *Kernel) isComplete(_ context.Context, sock zmq4.Socket, m *wire.Message
 	var req struct {
 		Code string `json:"code"`
 	}
-	if !k.decode(m, &req) {
+	if err := k.decode(m, &req, "code"); err != nil {
 		k.reply(sock, m, "is_complete_reply", map[string]any{"status": "unknown"})
 		return
 	}
@@ -222,13 +219,24 @@ func (k *Kernel) complete(_ context.Context, sock zmq4.Socket, m *wire.Message) 
 		Code      string `json:"code"`
 		CursorPos int    `json:"cursor_pos"`
 	}
-	k.decode(m, &req)
+	if err := k.decode(m, &req, "code", "cursor_pos"); err != nil {
+		k.replyError(sock, m, "complete_reply", err, nil)
+		return
+	}
 	k.reply(sock, m, "complete_reply", map[string]any{
 		"status": "ok", "matches": []string{}, "cursor_start": req.CursorPos, "cursor_end": req.CursorPos, "metadata": map[string]any{},
 	})
 }
 
 func (k *Kernel) inspect(_ context.Context, sock zmq4.Socket, m *wire.Message) {
+	var req struct {
+		Code      string `json:"code"`
+		CursorPos int    `json:"cursor_pos"`
+	}
+	if err := k.decode(m, &req, "code", "cursor_pos"); err != nil {
+		k.replyError(sock, m, "inspect_reply", err, nil)
+		return
+	}
 	k.reply(sock, m, "inspect_reply", map[string]any{"status": "ok", "found": false, "data": map[string]any{}, "metadata": map[string]any{}})
 }
 
@@ -242,7 +250,10 @@ func (k *Kernel) history(_ context.Context, sock zmq4.Socket, m *wire.Message) {
 		Pattern        string `json:"pattern"`
 		Unique         bool   `json:"unique"`
 	}
-	k.decode(m, &req)
+	if err := k.decode(m, &req, "hist_access_type"); err != nil {
+		k.replyError(sock, m, "history_reply", err, map[string]any{"history": []any{}})
+		return
+	}
 	k.mu.Lock()
 	entries := append([]historyEntry(nil), k.past...)
 	k.mu.Unlock()
@@ -290,7 +301,9 @@ func (k *Kernel) commOpen(_ context.Context, _ zmq4.Socket, m *wire.Message) {
 	var req struct {
 		CommID string `json:"comm_id"`
 	}
-	k.decode(m, &req)
+	if k.decode(m, &req, "comm_id") != nil {
+		return // no comm to close
+	}
 	k.publish(m, "comm_close", map[string]any{"comm_id": req.CommID, "data": map[string]any{}})
 }
 
@@ -298,7 +311,7 @@ func (k *Kernel) shutdown(_ context.Context, sock zmq4.Socket, m *wire.Message) 
 	var req struct {
 		Restart bool `json:"restart"`
 	}
-	k.decode(m, &req)
+	_ = k.decode(m, &req) // a malformed shutdown still shuts down
 	// Jupyter restarts a kernel by starting a new process after this one
 	// exits, so a restart ends the process too, at once.
 	k.reply(sock, m, "shutdown_reply", map[string]any{"status": "ok", "restart": req.Restart})

@@ -335,13 +335,45 @@ func (k *Kernel) stop() {
 	}
 }
 
-// decode unmarshals a request's content; a failure is logged once per type.
-func (k *Kernel) decode(m *wire.Message, v any) bool {
-	if err := json.Unmarshal(m.Content, v); err != nil {
+// decode unmarshals a request's content into v and checks that the
+// required fields are there. A failure is logged once per message type and
+// returned for an error reply.
+func (k *Kernel) decode(m *wire.Message, v any, required ...string) error {
+	err := decodeContent(m.Content, v, required)
+	if err != nil {
 		k.logOnce("content:"+m.Header.MsgType, "malformed content", "type", m.Header.MsgType, "err", err)
-		return false
 	}
-	return true
+	return err
+}
+
+func decodeContent(raw []byte, v any, required []string) error {
+	if len(required) > 0 {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return fmt.Errorf("content is not a JSON object: %w", err)
+		}
+		for _, f := range required {
+			if _, ok := fields[f]; !ok {
+				return fmt.Errorf("content has no %q", f)
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("content: %w", err)
+	}
+	return nil
+}
+
+// replyError answers a request that can't be served.
+func (k *Kernel) replyError(sock zmq4.Socket, m *wire.Message, replyType string, err error, extra map[string]any) {
+	content := map[string]any{
+		"status": "error", "ename": "BadRequest", "evalue": err.Error(),
+		"traceback": []string{"BadRequest: " + err.Error()},
+	}
+	for key, v := range extra {
+		content[key] = v
+	}
+	k.reply(sock, m, replyType, content)
 }
 
 // Interrupt stops the running cell, as an interrupt_request does.

@@ -25,6 +25,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// fakeFiles keeps the fake worker's pipes reachable: an *os.File that the
+// garbage collector finds unreachable is closed by its finalizer, and the
+// "alloc" loop below never uses them again.
+var fakeFiles []*os.File
+
 // fakeWorker runs cells whose code is one command:
 //
 //	print:TEXT   write TEXT to stdout        result:TEXT  send TEXT as the result
@@ -32,9 +37,10 @@ func TestMain(m *testing.M) {
 //	wait         stop only when interrupted  hang         ignore interrupts
 //	input        ask for a line and print it
 func fakeWorker() {
-	req := proto.NewReader(os.NewFile(3, "req"))
-	ev := proto.NewWriter(os.NewFile(4, "ev"))
-	stderr := os.NewFile(5, "stderr")
+	fakeFiles = []*os.File{os.NewFile(3, "req"), os.NewFile(4, "ev"), os.NewFile(5, "stderr")}
+	req := proto.NewReader(fakeFiles[0])
+	ev := proto.NewWriter(fakeFiles[1])
+	stderr := fakeFiles[2]
 	ev.Write(&proto.Message{Kind: proto.KindReady, PID: os.Getpid()})
 	interrupts := make(chan uint64, 8)
 	replies := make(chan *proto.Message, 1)
