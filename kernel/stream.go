@@ -202,12 +202,12 @@ func completeUTF8(p []byte) int {
 	return len(p)
 }
 
-// waitSync waits until the marker id went by, or until timeout.
-func (s *stream) waitSync(id uint64, timeout <-chan time.Time) bool {
+// waitSync waits until marker n (or a later one) went by, or until timeout.
+func (s *stream) waitSync(n uint64, timeout <-chan time.Time) bool {
 	for {
 		select {
 		case got := <-s.synced:
-			if got == id {
+			if got >= n {
 				return true
 			}
 		case <-timeout:

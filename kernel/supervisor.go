@@ -158,6 +158,9 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 			if m.ID != x.id {
 				continue // a late event of an earlier cell
 			}
+			if m.Sync != 0 {
+				s.awaitOutput(w, m.Sync) // what the cell printed before this event goes first
+			}
 			switch m.Kind {
 			case proto.KindResult:
 				h.Result(m.Data, m.Metadata)
@@ -180,7 +183,6 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 					return s.died(x)
 				}
 			case proto.KindDone:
-				s.awaitOutput(w, x.id)
 				if m.Goroutines > 0 && m.Error == nil {
 					s.out("stderr", fmt.Sprintf("(%d goroutine%s still running; their output will appear as they print)\n", m.Goroutines, plural(m.Goroutines)))
 				}
@@ -193,12 +195,12 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 	}
 }
 
-// awaitOutput waits until the worker's stdout and stderr carried the sync
-// marker of cell id: then all the cell printed has been published.
-func (s *Supervisor) awaitOutput(w *worker, id uint64) {
+// awaitOutput waits until the worker's stdout and stderr carried sync
+// marker n: then all that was printed before it has been published.
+func (s *Supervisor) awaitOutput(w *worker, n uint64) {
 	timeout := time.After(syncTimeout)
-	if !w.stdout.waitSync(id, timeout) || !w.stderr.waitSync(id, timeout) {
-		s.log.Warn("cell output did not end with a sync marker", "cell", id)
+	if !w.stdout.waitSync(n, timeout) || !w.stderr.waitSync(n, timeout) {
+		s.log.Warn("output did not carry its sync marker", "sync", n)
 	}
 }
 

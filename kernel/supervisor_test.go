@@ -61,6 +61,13 @@ func fakeWorker() {
 			}
 		}
 	}()
+	var syncs uint64
+	sync := func() uint64 {
+		syncs++
+		os.Stdout.Write(proto.SyncMarker(syncs))
+		stderr.Write(proto.SyncMarker(syncs))
+		return syncs
+	}
 	for m := range cells {
 		done := &proto.Message{Kind: proto.KindDone, ID: m.ID}
 		cmd, arg, _ := strings.Cut(m.Code, ":")
@@ -70,7 +77,7 @@ func fakeWorker() {
 		case "stderr":
 			stderr.WriteString(arg)
 		case "result":
-			ev.Write(&proto.Message{Kind: proto.KindResult, ID: m.ID, Data: map[string]any{"text/plain": arg}})
+			ev.Write(&proto.Message{Kind: proto.KindResult, ID: m.ID, Sync: sync(), Data: map[string]any{"text/plain": arg}})
 		case "exit":
 			n, _ := strconv.Atoi(arg)
 			os.Exit(n)
@@ -100,8 +107,7 @@ func fakeWorker() {
 				os.Stdout.WriteString("got " + r.Value)
 			}
 		}
-		os.Stdout.Write(proto.SyncMarker(m.ID))
-		stderr.Write(proto.SyncMarker(m.ID))
+		done.Sync = sync()
 		ev.Write(done)
 	}
 }

@@ -46,6 +46,10 @@ type Message struct {
 	Kind string `json:"kind"`
 	ID   uint64 `json:"id,omitempty"` // the execute request this belongs to
 
+	// Sync numbers the SyncMarker the worker wrote on stdout and stderr just
+	// before this event: the kernel publishes the output before the event.
+	Sync uint64 `json:"sync,omitempty"`
+
 	// Execute.
 	Code       string `json:"code,omitempty"`
 	Cell       string `json:"cell,omitempty"` // name used in positions, e.g. "cell[3]"
@@ -144,11 +148,13 @@ func (r *Reader) Read() (*Message, error) {
 	return m, nil
 }
 
-// SyncMarker is written by the worker on its stdout and stderr after cell id
-// finished and before its done event; the kernel removes it from the output.
-// Its NUL bytes keep it apart from anything a person prints.
-func SyncMarker(id uint64) []byte {
-	return []byte("\x00gokernel-sync:" + strconv.FormatUint(id, 10) + "\x00")
+// SyncMarker is written by the worker on its stdout and stderr before each
+// event that a front end shows (a result, a display, an input request, the
+// end of a cell); the event carries its number n, and the kernel removes the
+// marker from the output. Its NUL bytes keep it apart from anything a person
+// prints.
+func SyncMarker(n uint64) []byte {
+	return []byte("\x00gokernel-sync:" + strconv.FormatUint(n, 10) + "\x00")
 }
 
 // SyncPrefix starts every [SyncMarker].

@@ -1,0 +1,203 @@
+// Command gokernel is a Jupyter kernel for Go.
+//
+//	gokernel run --connection-file FILE   serve a connection file (what kernel.json starts)
+//	gokernel install [--user | --sys-prefix | --prefix DIR]
+//	gokernel version
+//	gokernel worker                       the interpreter process (started by run)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gokernel/gokernel/interp/worker"
+	"github.com/gokernel/gokernel/kernel"
+	"github.com/gokernel/gokernel/kernel/kernelspec"
+	"github.com/gokernel/gokernel/kernel/wire"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// errUsage marks a wrong command line: exit status 2.
+var errUsage = errors.New("usage")
+
+const usage = `gokernel: a Jupyter kernel for Go
+
+Usage:
+  gokernel install [--user | --sys-prefix | --prefix DIR]   install the kernelspec "Go (yaegi)"
+  gokernel run --connection-file FILE                       serve a kernel (Jupyter starts this)
+  gokernel version                                          print the version
+`
+
+func main() {
+	err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+	case errors.Is(err, errUsage):
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "gokernel:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "run":
+		return runKernel(ctx, rest, stderr)
+	case "install":
+		return install(rest, stdout)
+	case "worker":
+		return runWorker(ctx)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "gokernel", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
+	}
+}
+
+func runKernel(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	connFile := fs.String("connection-file", "", "the kernel connection file")
+	logLevel := fs.String("log-level", envOr("GOKERNEL_LOG", "warn"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *connFile == "" {
+		return fmt.Errorf("run needs --connection-file: %w", errUsage)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	conn, err := wire.ReadConnectionFile(*connFile)
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable: %w", err)
+	}
+	limit, err := kernel.MemoryLimit()
+	if err != nil {
+		return err
+	}
+	k, err := kernel.New(kernel.Config{
+		Conn:    conn,
+		Worker:  kernel.WorkerCommand{Path: exe, Args: []string{"worker"}, MemoryLimit: limit},
+		Log:     log,
+		Version: version,
+	})
+	if err != nil {
+		return err
+	}
+	// SIGTERM and SIGHUP stop the kernel cleanly; SIGINT interrupts the cell,
+	// as it does for kernels whose front end signals instead of messaging.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	ints := make(chan os.Signal, 1)
+	signal.Notify(ints, syscall.SIGINT)
+	defer signal.Stop(ints)
+	go func() { // ends when ctx does
+		for {
+			select {
+			case <-ints:
+				k.Interrupt()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go watchParent(ctx, cancel) // ends when ctx does
+	return k.Run(ctx)
+}
+
+// watchParent ends the kernel when the Jupyter process that started it is
+// gone, so no kernel outlives its front end.
+func watchParent(ctx context.Context, cancel context.CancelFunc) {
+	parent := os.Getppid()
+	if p, err := strconv.Atoi(os.Getenv("JPY_PARENT_PID")); err == nil && p > 1 {
+		parent = p
+	}
+	if parent <= 1 {
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if syscall.Kill(parent, 0) == syscall.ESRCH || os.Getppid() == 1 {
+				cancel()
+				return
+			}
+		}
+	}
+}
+
+func install(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("install", flag.ContinueOnError)
+	var w kernelspec.Where
+	fs.BoolVar(&w.User, "user", false, "install for the current user (the default)")
+	fs.BoolVar(&w.SysPrefix, "sys-prefix", false, "install into the prefix of the Python that runs Jupyter")
+	fs.StringVar(&w.Prefix, "prefix", "", "install into DIR/share/jupyter/kernels")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	dir, err := w.Dir()
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable: %w", err)
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		return fmt.Errorf("find own executable: %w", err)
+	}
+	if err := kernelspec.Install(dir, exe); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Installed kernelspec %s (%q) in %s\n", kernelspec.Name, kernelspec.DisplayName, dir)
+	return nil
+}
+
+func runWorker(ctx context.Context) error {
+	// The kernel interrupts cells by message; a terminal's Ctrl-C reaches the
+	// kernel, not the interpreter.
+	signal.Ignore(syscall.SIGINT)
+	return worker.Run(ctx, worker.FromFiles())
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

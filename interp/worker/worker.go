@@ -1,0 +1,174 @@
+// Package worker is the interpreter process: it reads requests from the
+// kernel, runs cells in an [interp.Session], and writes events back.
+//
+// The kernel starts it as `gokernel worker` with these file descriptors:
+//
+//	0  /dev/null
+//	1  the cells' stdout (a pipe the kernel publishes)
+//	2  the process's own stderr: Go's crash reports land here
+//	3  requests from the kernel
+//	4  events to the kernel
+//	5  the cells' stderr (a pipe the kernel publishes)
+package worker
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/gokernel/gokernel/interp"
+	"github.com/gokernel/gokernel/interp/proto"
+)
+
+// Config is the worker's pipes.
+type Config struct {
+	Requests io.Reader // from the kernel
+	Events   io.Writer // to the kernel
+	Stdout   io.Writer // the cells' output
+	Stderr   io.Writer
+}
+
+// FromFiles is the Config of a process started by the kernel.
+func FromFiles() Config {
+	return Config{
+		Requests: os.NewFile(3, "requests"),
+		Events:   os.NewFile(4, "events"),
+		Stdout:   os.Stdout,
+		Stderr:   os.NewFile(5, "cell-stderr"),
+	}
+}
+
+// Run serves requests until the kernel closes the request pipe (or ctx
+// ends). A cell that is still running then is interrupted.
+func Run(ctx context.Context, cfg Config) error {
+	// The pipes may be *os.Files made by FromFiles: keep them from their
+	// finalizers while the worker serves.
+	defer runtime.KeepAlive(cfg)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := &runner{events: proto.NewWriter(cfg.Events), cells: make(chan *proto.Message, 16), quit: cancel,
+		stdout: cfg.Stdout, stderr: cfg.Stderr}
+	w.in = newInput(w.emit)
+	sess, err := interp.New(interp.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr})
+	if err != nil {
+		return err
+	}
+	if err := w.events.Write(&proto.Message{Kind: proto.KindReady, PID: os.Getpid()}); err != nil {
+		return err
+	}
+
+	readErr := make(chan error, 1)
+	go func() { readErr <- w.read(ctx, proto.NewReader(cfg.Requests)) }() // ends at EOF on requests
+
+	for {
+		select {
+		case m := <-w.cells:
+			w.execute(ctx, sess, m)
+		case err := <-readErr:
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// runner is the state shared by the request reader and the cell runner.
+type runner struct {
+	events *proto.Writer
+	in     *input
+	cells  chan *proto.Message
+	quit   context.CancelFunc // ends Run: the kernel is gone
+
+	mu      sync.Mutex
+	running uint64             // id of the cell running, 0 if none
+	stop    context.CancelFunc // interrupts it
+
+	syncMu         sync.Mutex // orders markers and events
+	syncs          uint64     // markers written
+	stdout, stderr io.Writer
+}
+
+// read dispatches requests: cells to the runner, interrupts and input
+// replies at once, even while a cell runs.
+func (w *runner) read(ctx context.Context, r *proto.Reader) error {
+	for {
+		m, err := r.Read()
+		if err != nil {
+			w.interrupt(0)
+			return err
+		}
+		switch m.Kind {
+		case proto.KindExecute:
+			select {
+			case w.cells <- m:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		case proto.KindInterrupt:
+			w.interrupt(m.ID)
+		case proto.KindInputReply:
+			w.in.reply(m)
+		}
+	}
+}
+
+// interrupt stops cell id (any cell if id is 0).
+func (w *runner) interrupt(id uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stop != nil && (id == 0 || id == w.running) {
+		w.stop()
+	}
+}
+
+func (w *runner) execute(ctx context.Context, sess *interp.Session, m *proto.Message) {
+	cctx, cancel := context.WithCancel(ctx)
+	w.mu.Lock()
+	w.running, w.stop = m.ID, cancel
+	w.mu.Unlock()
+	w.in.begin(cctx, m.ID, m.AllowStdin)
+
+	out := sess.Execute(cctx, interp.Cell{Name: m.Cell, Code: m.Code})
+
+	// Cancel first: a goroutine of this cell may be waiting for input.
+	cancel()
+	w.in.end()
+	w.mu.Lock()
+	w.running, w.stop = 0, nil
+	w.mu.Unlock()
+
+	if out.Result != nil {
+		w.send(&proto.Message{Kind: proto.KindResult, ID: m.ID, Data: out.Result})
+	}
+	done := &proto.Message{Kind: proto.KindDone, ID: m.ID, Goroutines: sess.Goroutines()}
+	if out.Err != nil {
+		done.Error = &proto.Error{Name: out.Err.Name, Value: out.Err.Value, Traceback: out.Err.Traceback}
+	}
+	w.send(done)
+}
+
+// send writes an event; a failure means the kernel is gone, and ends Run.
+func (w *runner) send(m *proto.Message) {
+	if err := w.emit(m); err != nil {
+		w.quit() // nobody is left to tell
+	}
+}
+
+// emit writes an event after a sync marker on both output pipes, so the
+// kernel shows the output printed before the event first.
+func (w *runner) emit(m *proto.Message) error {
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
+	w.syncs++
+	m.Sync = w.syncs
+	marker := proto.SyncMarker(m.Sync)
+	w.stdout.Write(marker)
+	w.stderr.Write(marker)
+	return w.events.Write(m)
+}

@@ -1,0 +1,146 @@
+"""Bad input on the wire: dropped or refused, and the kernel keeps serving."""
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+
+import pytest
+import zmq
+from jupyter_client.session import Session
+
+from conftest import run
+
+
+def header(msg_type):
+    return {"msg_id": uuid.uuid4().hex, "session": "raw", "username": "test",
+            "date": "2026-01-01T00:00:00.000000Z", "msg_type": msg_type, "version": "5.3"}
+
+
+class Raw:
+    """A DEALER socket on the kernel's shell port, speaking frames by hand."""
+
+    def __init__(self, km):
+        info = km.get_connection_info()
+        self.key = info["key"] if isinstance(info["key"], bytes) else info["key"].encode()
+        self.ctx = zmq.Context()
+        self.sock = self.ctx.socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(f"{info['transport']}://{info['ip']}:{info['shell_port']}")
+
+    def sign(self, parts):
+        h = hmac.new(self.key, digestmod=hashlib.sha256)
+        for p in parts:
+            h.update(p)
+        return h.hexdigest().encode()
+
+    def frames(self, msg_type, content, hdr=None):
+        parts = [json.dumps(hdr or header(msg_type)).encode(), b"{}", b"{}", json.dumps(content).encode()]
+        return [b"<IDS|MSG>", self.sign(parts)] + parts
+
+    def send(self, frames):
+        self.sock.send_multipart(frames)
+
+    def recv(self, timeout=5):
+        if not self.sock.poll(timeout * 1000):
+            return None
+        frames = self.sock.recv_multipart()
+        i = frames.index(b"<IDS|MSG>")
+        return json.loads(frames[i + 2]), json.loads(frames[i + 3]), json.loads(frames[i + 5])
+
+    def kernel_info_answers(self):
+        """A good request after bad input still gets its reply."""
+        frames = self.frames("kernel_info_request", {})
+        msg_id = json.loads(frames[2])["msg_id"]
+        self.send(frames)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            got = self.recv()
+            if got and got[1].get("msg_id") == msg_id:
+                return got[0]["msg_type"] == "kernel_info_reply"
+        return False
+
+    def close(self):
+        self.sock.close()
+        self.ctx.term()
+
+
+@pytest.fixture()
+def raw(kernel):
+    km, _ = kernel
+    r = Raw(km)
+    yield r
+    r.close()
+
+
+def signed(raw, parts):
+    return [b"<IDS|MSG>", raw.sign(parts)] + parts
+
+
+BAD = {
+    "too few frames": lambda r: [b"<IDS|MSG>", b"sig"],
+    "no delimiter": lambda r: [b"a", b"b", b"c", b"d", b"e", b"f"],
+    "bad signature": lambda r: [b"<IDS|MSG>", b"0" * 64] + r.frames("execute_request", {"code": "1"})[2:],
+    "no signature": lambda r: [b"<IDS|MSG>", b""] + r.frames("execute_request", {"code": "1"})[2:],
+    "malformed signature": lambda r: [b"<IDS|MSG>", b"not-hex!"] + r.frames("execute_request", {"code": "1"})[2:],
+    "invalid JSON header": lambda r: signed(r, [b"{not json", b"{}", b"{}", b"{}"]),
+    "header is a list": lambda r: signed(r, [b"[1, 2]", b"{}", b"{}", b"{}"]),
+    "header without msg_type": lambda r: signed(r, [json.dumps({"msg_id": "x"}).encode(), b"{}", b"{}", b"{}"]),
+    "content not an object": lambda r: signed(r, [json.dumps(header("execute_request")).encode(), b"{}", b"{}", b"[]"]),
+    "invalid UTF-8": lambda r: signed(r, [json.dumps(header("execute_request")).encode(), b"{}", b"{}", b'{"code": "\xff\xfe"}']),
+    "huge frame": lambda r: r.frames("kernel_info_request", {"pad": "x" * (16 << 20)}),
+    "unknown msg_type": lambda r: r.frames("launch_missiles_request", {}),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_bad_input_is_dropped_and_kernel_keeps_serving(raw, kind):
+    raw.send(BAD[kind](raw))
+    assert raw.kernel_info_answers()
+
+
+def test_missing_required_field_gets_an_error_reply(raw):
+    raw.send(raw.frames("execute_request", {"silent": False}))
+    hdr, parent, content = raw.recv()
+    assert hdr["msg_type"] == "execute_reply"
+    assert content["status"] == "error"
+    assert "code" in content["evalue"]
+    assert raw.kernel_info_answers()
+
+
+def test_replayed_message_is_not_executed_twice(raw, kernel):
+    _, kc = kernel
+    run(kc, "replays := 0")
+    frames = raw.frames("execute_request", {"code": "replays++", "silent": False, "store_history": False})
+    raw.send(frames)
+    assert raw.recv()[0]["msg_type"] == "execute_reply"
+    raw.send(frames)  # the very same signed frames again
+    assert raw.recv(timeout=1) is None
+    assert run(kc, "replays").result() == "1"
+
+
+def test_two_clients_each_get_their_replies_and_all_iopub(kernel):
+    km, kc = kernel
+    # A second front end, like `jupyter console --existing`: its own session
+    # (jupyter_client uses the session id as the socket identity).
+    other = km.client(session=Session(key=km.session.key))
+    other.start_channels()
+    try:
+        other.wait_for_ready(timeout=10)
+        a = kc.execute("1 + 1")
+        b = other.execute("2 + 2")
+        ra = kc.get_shell_msg(timeout=10)
+        rb = other.get_shell_msg(timeout=10)
+        assert ra["parent_header"]["msg_id"] == a
+        assert rb["parent_header"]["msg_id"] == b
+        # Both clients see the other's results on iopub.
+        seen = set()
+        deadline = time.monotonic() + 10
+        while len(seen) < 2 and time.monotonic() < deadline:
+            m = kc.get_iopub_msg(timeout=5)
+            if m["msg_type"] == "execute_result":
+                seen.add(m["parent_header"]["msg_id"])
+        assert seen == {a, b}
+    finally:
+        other.stop_channels()
