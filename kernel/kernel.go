@@ -29,6 +29,7 @@ import (
 	"github.com/go-zeromq/zmq4"
 	"github.com/google/uuid"
 
+	"github.com/gokernel/gokernel/interp/proto"
 	"github.com/gokernel/gokernel/kernel/wire"
 )
 
@@ -88,7 +89,7 @@ func New(cfg Config) (*Kernel, error) {
 		inputWait: make(chan *wire.Message, 1),
 		replays:   newReplayGuard(replayMemory),
 	}
-	k.sup = NewSupervisor(cfg.Worker, cfg.Log.With("component", "supervisor"), k.publishStream)
+	k.sup = NewSupervisor(cfg.Worker, cfg.Log.With("component", "supervisor"), k.publishStream, k.publishDisplay)
 	return k, nil
 }
 
@@ -317,6 +318,21 @@ func (k *Kernel) publishStream(name, text string) {
 	parent := k.outParent
 	k.mu.Unlock()
 	k.publish(parent, "stream", map[string]string{"name": name, "text": text})
+}
+
+// publishDisplay shows a display made by a goroutine between cells, with
+// the last cell as parent.
+func (k *Kernel) publishDisplay(m *proto.Message) {
+	k.mu.Lock()
+	parent := k.outParent
+	k.mu.Unlock()
+	h := &cellHandler{k: k, parent: parent}
+	switch m.Kind {
+	case proto.KindDisplay:
+		h.Display(m.Data, m.Metadata, m.DisplayID, m.Update)
+	case proto.KindClear:
+		h.Clear(m.Wait)
+	}
 }
 
 func (k *Kernel) setOutParent(m *wire.Message) {

@@ -23,9 +23,10 @@ const syncTimeout = 2 * time.Second
 // cells, interrupts them, and replaces the worker when it dies or won't stop.
 // A worker's death in a cell becomes that cell's error.
 type Supervisor struct {
-	cmd WorkerCommand
-	log *slog.Logger
-	out func(name, text string) // publishes the user's output
+	cmd  WorkerCommand
+	log  *slog.Logger
+	out  func(name, text string) // publishes the user's output
+	show func(m *proto.Message)  // publishes displays made between cells
 
 	mu      sync.Mutex
 	cur     *worker
@@ -39,7 +40,8 @@ type Supervisor struct {
 type execution struct {
 	id        uint64
 	w         *worker
-	grace     chan struct{} // closed when the interrupt grace ran out
+	events    chan *proto.Message // the worker's events for this cell
+	grace     chan struct{}       // closed when the interrupt grace ran out
 	stopInput context.CancelFunc
 	timer     *time.Timer
 }
@@ -64,9 +66,28 @@ type ExecHandler interface {
 	Input(ctx context.Context, prompt string, password bool) (string, error)
 }
 
-// NewSupervisor returns a Supervisor; Start starts its first worker.
-func NewSupervisor(cmd WorkerCommand, log *slog.Logger, out func(name, text string)) *Supervisor {
-	return &Supervisor{cmd: cmd, log: log, out: out}
+// NewSupervisor returns a Supervisor; Start starts its first worker. out
+// publishes output; show publishes displays that goroutines make between
+// cells.
+func NewSupervisor(cmd WorkerCommand, log *slog.Logger, out func(name, text string), show func(*proto.Message)) *Supervisor {
+	return &Supervisor{cmd: cmd, log: log, out: out, show: show}
+}
+
+// route hands a worker's event to the cell it belongs to. Displays from
+// goroutines of finished cells are shown anyway; other late events are
+// dropped.
+func (s *Supervisor) route(w *worker, m *proto.Message) {
+	s.mu.Lock()
+	x := s.run
+	s.mu.Unlock()
+	if x != nil && x.w == w && m.ID == x.id {
+		x.events <- m // Execute reads until the cell is done
+		return
+	}
+	switch m.Kind {
+	case proto.KindDisplay, proto.KindClear:
+		s.show(m)
+	}
 }
 
 // Start starts a worker in the background if none is running.
@@ -85,7 +106,7 @@ func (s *Supervisor) workerLocked() (*worker, error) {
 	if s.cur != nil {
 		return s.cur, nil
 	}
-	w, err := startWorker(s.cmd, s.log, s.out)
+	w, err := startWorker(s.cmd, s.log, s.out, s.route)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +149,7 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 		return &proto.Error{Name: "KernelError", Value: err.Error(), Traceback: []string{err.Error()}}
 	}
 	s.nextID++
-	x := &execution{id: s.nextID, w: w, grace: make(chan struct{})}
+	x := &execution{id: s.nextID, w: w, grace: make(chan struct{}), events: make(chan *proto.Message, 64)}
 	s.run = x
 	s.mu.Unlock()
 	defer func() {
@@ -150,47 +171,50 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 		return s.died(x)
 	}
 	for {
+		var m *proto.Message
 		select {
-		case m, ok := <-w.events:
-			if !ok {
+		case m = <-x.events:
+		case <-w.done:
+			// Events sent before the worker died still count: a finished
+			// cell's done beats the death that followed it.
+			select {
+			case m = <-x.events:
+			default:
 				return s.died(x)
-			}
-			if m.ID != x.id {
-				continue // a late event of an earlier cell
-			}
-			if m.Sync != 0 {
-				s.awaitOutput(w, m.Sync) // what the cell printed before this event goes first
-			}
-			switch m.Kind {
-			case proto.KindResult:
-				h.Result(m.Data, m.Metadata)
-			case proto.KindDisplay:
-				h.Display(m.Data, m.Metadata, m.DisplayID, m.Update)
-			case proto.KindClear:
-				h.Clear(m.Wait)
-			case proto.KindInputRequest:
-				ictx, cancel := context.WithCancel(ctx)
-				s.mu.Lock()
-				x.stopInput = cancel
-				s.mu.Unlock()
-				value, err := h.Input(ictx, m.Prompt, m.Password)
-				cancel()
-				reply := &proto.Message{Kind: proto.KindInputReply, ID: x.id, Value: value}
-				if err != nil {
-					reply.Error = &proto.Error{Name: "InputError", Value: err.Error()}
-				}
-				if err := w.send(reply); err != nil {
-					return s.died(x)
-				}
-			case proto.KindDone:
-				if m.Goroutines > 0 && m.Error == nil {
-					s.out("stderr", fmt.Sprintf("(%d goroutine%s still running; their output will appear as they print)\n", m.Goroutines, plural(m.Goroutines)))
-				}
-				return m.Error
 			}
 		case <-x.grace:
 			w.kill(fmt.Sprintf("The cell did not stop within %v of the interrupt, so the interpreter was replaced.", interruptGrace))
 			return s.died(x)
+		}
+		if m.Sync != 0 {
+			s.awaitOutput(w, m.Sync) // what the cell printed before this event goes first
+		}
+		switch m.Kind {
+		case proto.KindResult:
+			h.Result(m.Data, m.Metadata)
+		case proto.KindDisplay:
+			h.Display(m.Data, m.Metadata, m.DisplayID, m.Update)
+		case proto.KindClear:
+			h.Clear(m.Wait)
+		case proto.KindInputRequest:
+			ictx, cancel := context.WithCancel(ctx)
+			s.mu.Lock()
+			x.stopInput = cancel
+			s.mu.Unlock()
+			value, err := h.Input(ictx, m.Prompt, m.Password)
+			cancel()
+			reply := &proto.Message{Kind: proto.KindInputReply, ID: x.id, Value: value}
+			if err != nil {
+				reply.Error = &proto.Error{Name: "InputError", Value: err.Error()}
+			}
+			if err := w.send(reply); err != nil {
+				return s.died(x)
+			}
+		case proto.KindDone:
+			if m.Goroutines > 0 && m.Error == nil {
+				s.out("stderr", fmt.Sprintf("(%d goroutine%s still running; their output will appear as they print)\n", m.Goroutines, plural(m.Goroutines)))
+			}
+			return m.Error
 		}
 	}
 }

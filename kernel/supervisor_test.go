@@ -171,7 +171,7 @@ func newLimitedSupervisor(t *testing.T, limit int64) (*Supervisor, *output) {
 		Env:  append(os.Environ(), "GOKERNEL_FAKE_WORKER=1"),
 
 		MemoryLimit: limit,
-	}, slog.New(slog.DiscardHandler), out.publish)
+	}, slog.New(slog.DiscardHandler), out.publish, func(*proto.Message) {})
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -39,8 +39,7 @@ type worker struct {
 	pid    int
 	req    *proto.Writer
 	reqW   *os.File
-	events chan *proto.Message // closed when the event pipe ends
-	ready  chan struct{}       // closed when the worker said ready
+	ready  chan struct{} // closed when the worker said ready
 	stdout *stream
 	stderr *stream
 	crash  *headBuffer // the process's own stderr: Go's crash reports
@@ -55,8 +54,10 @@ type worker struct {
 // deathNote is the error a cell gets when the kernel killed its worker.
 type deathNote struct{ name, value string }
 
-// startWorker starts the worker process. out publishes the user's output.
-func startWorker(wc WorkerCommand, log *slog.Logger, out func(name, text string)) (*worker, error) {
+// startWorker starts the worker process. out publishes the user's output;
+// route receives the worker's events, in order, from one goroutine that ends
+// before done is closed.
+func startWorker(wc WorkerCommand, log *slog.Logger, out func(name, text string), route func(*worker, *proto.Message)) (*worker, error) {
 	var closers []io.Closer
 	closeAll := func() {
 		for _, c := range closers {
@@ -109,7 +110,6 @@ func startWorker(wc WorkerCommand, log *slog.Logger, out func(name, text string)
 		pid:    cmd.Process.Pid,
 		req:    proto.NewWriter(reqW),
 		reqW:   reqW,
-		events: make(chan *proto.Message, 64),
 		ready:  make(chan struct{}),
 		stdout: newStream("stdout", out),
 		stderr: newStream("stderr", out),
@@ -127,7 +127,6 @@ func startWorker(wc WorkerCommand, log *slog.Logger, out func(name, text string)
 	go func() { defer pipes.Done(); io.Copy(w.crash, crashR); crashR.Close() }()
 	go func() {
 		defer pipes.Done()
-		defer close(w.events)
 		defer evR.Close()
 		r := proto.NewReader(evR)
 		readyOnce := sync.OnceFunc(func() { close(w.ready) })
@@ -144,7 +143,7 @@ func startWorker(wc WorkerCommand, log *slog.Logger, out func(name, text string)
 				readyOnce()
 				continue
 			}
-			w.events <- m
+			route(w, m)
 		}
 	}()
 	// The waiter reaps the process, then waits for the pipe readers, so that

@@ -52,7 +52,7 @@ func Run(ctx context.Context, cfg Config) error {
 	w := &runner{events: proto.NewWriter(cfg.Events), cells: make(chan *proto.Message, 16), quit: cancel,
 		stdout: cfg.Stdout, stderr: cfg.Stderr}
 	w.in = newInput(w.emit)
-	sess, err := interp.New(interp.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr})
+	sess, err := interp.New(interp.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Packages: w.packages()})
 	if err != nil {
 		return err
 	}
@@ -116,6 +116,13 @@ func (w *runner) read(ctx context.Context, r *proto.Reader) error {
 			w.in.reply(m)
 		}
 	}
+}
+
+// current is the id of the running cell, or 0 between cells.
+func (w *runner) current() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.running
 }
 
 // interrupt stops cell id (any cell if id is 0).
