@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -192,6 +193,9 @@ func runWorker(ctx context.Context) error {
 	// The kernel interrupts cells by message; a terminal's Ctrl-C reaches the
 	// kernel, not the interpreter.
 	signal.Ignore(syscall.SIGINT)
+	// The interpreter logs its internal failures through the log package;
+	// the cell's error already says what went wrong.
+	log.SetOutput(io.Discard)
 	return worker.Run(ctx, worker.FromFiles())
 }
 

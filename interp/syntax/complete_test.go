@@ -4,7 +4,7 @@ import "testing"
 
 func TestIsComplete(t *testing.T) {
 	tests := []struct {
-		name, code   string
+		name, code  string
 		status, ind string
 	}{
 		{"empty", "", Complete, ""},

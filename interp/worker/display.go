@@ -1,11 +1,7 @@
 package worker
 
 import (
-	"reflect"
-
 	"github.com/gokernel/gokernel/interp/lib/display"
-	"github.com/gokernel/gokernel/interp/lib/progress"
-	"github.com/gokernel/gokernel/interp/lib/timeline"
 	"github.com/gokernel/gokernel/interp/proto"
 )
 
@@ -23,15 +19,4 @@ func (s sink) Display(data, metadata map[string]any, displayID string, update bo
 
 func (s sink) Clear(wait bool) {
 	s.w.send(&proto.Message{Kind: proto.KindClear, ID: s.w.current(), Wait: wait})
-}
-
-// packages are the notebook packages cells can import, bound to this
-// worker's sink.
-func (w *runner) packages() []map[string]map[string]reflect.Value {
-	s := sink{w}
-	return []map[string]map[string]reflect.Value{
-		display.Exports(s),
-		timeline.Exports(s),
-		progress.Exports(s),
-	}
 }

@@ -52,7 +52,10 @@ func Run(ctx context.Context, cfg Config) error {
 	w := &runner{events: proto.NewWriter(cfg.Events), cells: make(chan *proto.Message, 16), quit: cancel,
 		stdout: cfg.Stdout, stderr: cfg.Stderr}
 	w.in = newInput(w.emit)
-	sess, err := interp.New(interp.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Packages: w.packages()})
+	sess, err := interp.New(interp.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Display: sink{w},
+		// os.Exit in a cell ends this process, as in a Go program; the
+		// kernel reports the status and starts a fresh worker.
+		Exit: os.Exit})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	// The benchmark is the one place outside interp that imports yaegi: it
+	// measures bare yaegi as the floor of interpreted CPU work.
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+
+	"github.com/gokernel/gokernel/cmd/kbench/internal/stats"
+)
+
+const (
+	fibRuns = 5
+	fibWant = "196418" // fib(27)
+)
+
+// fibResult is group 9: recursive fib(27) in a gokernel cell, in an
+// ipykernel cell, and in bare yaegi inside this process.
+type fibResult struct {
+	Go, Py, Yaegi []stats.Ms
+	GoMedian      stats.Ms `json:"go_median_ms"`
+	PyMedian      stats.Ms `json:"py_median_ms"`
+	YaegiMedian   stats.Ms `json:"yaegi_median_ms"`
+	OverheadPct   float64  `json:"gokernel_over_yaegi_pct"`
+}
+
+func (b *bench) measureFib(ctx context.Context) (*fibResult, error) {
+	var sessions []*session
+	defer func() {
+		for _, s := range sessions {
+			s.shutdown(context.WithoutCancel(ctx))
+		}
+	}()
+	for _, k := range []kind{b.goK, b.pyK} {
+		s, err := b.start(ctx, k, fastDial)
+		if err != nil {
+			return nil, err
+		}
+		sessions = append(sessions, s)
+		if _, err := s.client.MustOK(ctx, k.code.fibDecl, cellTimeout); err != nil {
+			return nil, err
+		}
+	}
+	yi := interp.New(interp.Options{})
+	if err := yi.Use(stdlib.Symbols); err != nil {
+		return nil, err
+	}
+	if _, err := yi.Eval(goCode.fibDecl); err != nil {
+		return nil, fmt.Errorf("yaegi: %w", err)
+	}
+
+	samples := map[string][]time.Duration{}
+	for range fibRuns {
+		for _, s := range sessions { // alternate: gokernel, ipykernel, bare yaegi
+			r, err := s.client.MustOK(ctx, s.kind.code.fibCall, 2*time.Minute)
+			if err != nil {
+				return nil, err
+			}
+			if got, _ := r.Result(); got != fibWant {
+				return nil, fmt.Errorf("%s: fib(27) = %q, want %s", s.kind.name, got, fibWant)
+			}
+			samples[s.kind.name] = append(samples[s.kind.name], r.Reply.At.Sub(r.Sent))
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		start := time.Now()
+		v, err := yi.Eval(goCode.fibCall)
+		d := time.Since(start)
+		if err != nil {
+			return nil, fmt.Errorf("yaegi: %w", err)
+		}
+		if got := fmt.Sprint(v.Interface()); got != fibWant {
+			return nil, fmt.Errorf("yaegi: fib(27) = %s, want %s", got, fibWant)
+		}
+		samples["yaegi"] = append(samples["yaegi"], d)
+	}
+	res := &fibResult{
+		Go: stats.MsList(samples[goName]), Py: stats.MsList(samples[pyName]), Yaegi: stats.MsList(samples["yaegi"]),
+		GoMedian:    stats.Ms(stats.Median(samples[goName])),
+		PyMedian:    stats.Ms(stats.Median(samples[pyName])),
+		YaegiMedian: stats.Ms(stats.Median(samples["yaegi"])),
+	}
+	if res.YaegiMedian > 0 {
+		res.OverheadPct = 100 * (float64(res.GoMedian)/float64(res.YaegiMedian) - 1)
+	}
+	return res, nil
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gokernel/gokernel/cmd/kbench/internal/procfs"
+	"github.com/gokernel/gokernel/cmd/kbench/internal/stats"
+)
+
+const (
+	soakWarmup   = 100
+	soakDeadline = 170 * time.Second // the soak stops early rather than run past three minutes
+	soakEvery    = 1000              // cells between two samples
+)
+
+// soakResult is the soak test: many cells in a row against one gokernel,
+// watching its memory and threads from outside.
+type soakResult struct {
+	Machine    machine      `json:"machine"`
+	Cells      int          `json:"cells_asked"`
+	Done       int          `json:"cells_done"`
+	Errors     int          `json:"error_replies"`
+	FirstError string       `json:"first_error,omitempty"`
+	Elapsed    stats.Ms     `json:"elapsed_ms"`
+	Stopped    string       `json:"stopped_early,omitempty"`
+	Samples    []soakSample `json:"samples"` // the first after the warm-up, the last at the end
+}
+
+type soakSample struct {
+	Cells         int   `json:"cells"`
+	KernelRSS     int64 `json:"kernel_rss_bytes"`
+	TotalRSS      int64 `json:"kernel_and_worker_rss_bytes"`
+	KernelThreads int   `json:"kernel_threads"`
+	WorkerThreads int   `json:"worker_threads"` // summed over the kernel's descendants
+}
+
+// soakCell is cell i of the mix: a definition, a print, three goroutines
+// joined by a WaitGroup, a plain expression.
+func soakCell(i int) string {
+	switch i % 4 {
+	case 0:
+		return fmt.Sprintf("var v%d = %d", i, i)
+	case 1:
+		return fmt.Sprintf("fmt.Println(%d)", i)
+	case 2:
+		return "for j := 0; j < 3; j++ {\n\twg.Add(1)\n\tgo func() { defer wg.Done() }()\n}\nwg.Wait()"
+	default:
+		return fmt.Sprintf("%d * 2", i)
+	}
+}
+
+func (b *bench) soak(ctx context.Context, n int) (*soakResult, error) {
+	s, err := b.start(ctx, b.goK, fastDial)
+	if err != nil {
+		return nil, err
+	}
+	defer s.shutdown(context.WithoutCancel(ctx))
+	for _, c := range []string{`import ("fmt"; "sync")`, "var wg sync.WaitGroup"} {
+		if _, err := s.client.MustOK(ctx, c, cellTimeout); err != nil {
+			return nil, err
+		}
+	}
+	res := &soakResult{Cells: n}
+	run := func(i int) error {
+		r, err := s.client.Execute(ctx, soakCell(i), cellTimeout)
+		if err != nil {
+			return err
+		}
+		if r.Status() != "ok" {
+			res.Errors++
+			if res.FirstError == "" {
+				res.FirstError = fmt.Sprintf("cell %q: %s", soakCell(i), r.Error())
+			}
+		}
+		return nil
+	}
+	for i := range soakWarmup {
+		if err := run(i); err != nil {
+			return nil, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	sample := func(cells int) error {
+		t, err := procfs.ReadTree(s.proc.PID())
+		if err != nil {
+			return err
+		}
+		sm := soakSample{Cells: cells, KernelRSS: t.Root.RSS, TotalRSS: t.Total, KernelThreads: t.Root.Threads}
+		for _, pid := range procfs.Descendants(s.proc.PID()) {
+			if st, err := procfs.ReadStatus(pid); err == nil {
+				sm.WorkerThreads += st.Threads
+			}
+		}
+		res.Samples = append(res.Samples, sm)
+		b.log.Info("soak", "cells", cells, "kernel_rss", mib(sm.KernelRSS), "total_rss", mib(sm.TotalRSS),
+			"kernel_threads", sm.KernelThreads, "worker_threads", sm.WorkerThreads)
+		return nil
+	}
+	if err := sample(0); err != nil {
+		return nil, err
+	}
+	began := time.Now()
+	deadline := began.Add(soakDeadline)
+	for i := range n {
+		if time.Now().After(deadline) {
+			res.Stopped = fmt.Sprintf("stopped after %d cells at the %v deadline", i, soakDeadline)
+			break
+		}
+		if err := run(soakWarmup + i); err != nil {
+			return nil, fmt.Errorf("cell %d: %w", i+1, err)
+		}
+		res.Done = i + 1
+		if res.Done%soakEvery == 0 && res.Done != n {
+			if err := sample(res.Done); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res.Elapsed = stats.Ms(time.Since(began))
+	if err := sample(res.Done); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (r *soakResult) print(w io.Writer) {
+	first, last := r.Samples[0], r.Samples[len(r.Samples)-1]
+	secs := r.Elapsed.D().Seconds()
+	fmt.Fprintf(w, "\nsoak: %d cells in %.1f s (%.0f cells/s) against one gokernel, %d error replies\n",
+		r.Done, secs, float64(r.Done)/secs, r.Errors)
+	if r.Stopped != "" {
+		fmt.Fprintln(w, r.Stopped)
+	}
+	if r.FirstError != "" {
+		fmt.Fprintln(w, "first error:", r.FirstError)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\tstart (after %d warm-up cells)\tend (after %d more)\tgrowth\t\n", soakWarmup, last.Cells)
+	line := func(name string, a, b int64, f func(int64) string) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (%s)\t\n", name, f(a), f(b), f(b-a), pct(growth(a, b)))
+	}
+	n := func(x int64) string { return fmt.Sprint(x) }
+	line("kernel RSS", first.KernelRSS, last.KernelRSS, mib)
+	line("kernel + worker RSS", first.TotalRSS, last.TotalRSS, mib)
+	line("kernel threads", int64(first.KernelThreads), int64(last.KernelThreads), n)
+	line("worker threads", int64(first.WorkerThreads), int64(last.WorkerThreads), n)
+	tw.Flush()
+}
