@@ -361,3 +361,35 @@ func keys(m map[string]any) []string {
 	}
 	return ks
 }
+
+func TestCoroutineFromACell(t *testing.T) {
+	var out strings.Builder
+	s, err := New(Config{Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := s.Execute(t.Context(), Cell{Name: "cell[1]", Code: `import ("fmt"; "gokernel/coro")
+gen := coro.New(func(yield func(any) bool) {
+	for i := 1; i <= 3; i++ {
+		fmt.Println("generator: about to yield", i)
+		if !yield(i * 10) {
+			return
+		}
+	}
+})
+for {
+	v, ok := gen.Next()
+	if !ok {
+		break
+	}
+	fmt.Println("caller got", v)
+}`})
+	if o.Err != nil {
+		t.Fatal(o.Err, o.Err.Traceback)
+	}
+	want := "generator: about to yield 1\ncaller got 10\ngenerator: about to yield 2\ncaller got 20\n" +
+		"generator: about to yield 3\ncaller got 30\n"
+	if out.String() != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
+	}
+}

@@ -5,9 +5,8 @@ import (
 
 	"errors"
 	"fmt"
+	"github.com/gokernel/gokernel/interp/lib"
 	"github.com/gokernel/gokernel/interp/lib/display"
-	"github.com/gokernel/gokernel/interp/lib/progress"
-	"github.com/gokernel/gokernel/interp/lib/timeline"
 	"io/fs"
 	"path"
 	"reflect"
@@ -32,10 +31,13 @@ var errExec = errors.New("syscall.Exec is not available in a notebook: it would 
 // unrestricted first, so that the standard table's os.Exit and log.Fatal (which panic instead of
 // ending the process) win; then the session's own overrides.
 func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error {
-	// The notebook packages (gokernel/display, timeline, progress) are bound to the session's
+	// The notebook packages (gokernel/display, coro, progress, timeline) are bound to the session's
 	// display sink; the result path relies on display's Renderer wrapper being there.
-	tables := []interp.Exports{unrestricted.Symbols, syscall.Symbols, stdlib.Symbols,
-		display.Exports(s.sink), timeline.Exports(s.sink), progress.Exports(s.sink), s.runtimeSymbols()}
+	tables := []interp.Exports{unrestricted.Symbols, syscall.Symbols, stdlib.Symbols}
+	for _, p := range lib.Packages() {
+		tables = append(tables, p.Exports(s.sink))
+	}
+	tables = append(tables, s.runtimeSymbols())
 	for _, t := range extra {
 		tables = append(tables, t)
 	}

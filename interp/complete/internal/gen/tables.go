@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/gokernel/gokernel/interp/lib"
 	"io/fs"
 	"os"
 	"path"
@@ -14,27 +15,15 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/syscall"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
-
-	"github.com/gokernel/gokernel/interp/lib/display"
-	"github.com/gokernel/gokernel/interp/lib/progress"
-	"github.com/gokernel/gokernel/interp/lib/timeline"
 )
 
 // table is a yaegi symbol table: "import/path/name" → symbol → value.
 type table = map[string]map[string]reflect.Value
 
-// libPackages are the notebook packages under interp/lib, by directory. A Go
-// program can't import a package it discovers while it runs, so the list is
-// written here, and [checkLibPackages] refuses to write an index while a
-// package with an Exports func is missing from it.
-var libPackages = []struct {
-	dir     string // under interp/lib
-	exports func(display.Sink) map[string]map[string]reflect.Value
-}{
-	{"display", display.Exports},
-	{"progress", progress.Exports},
-	{"timeline", timeline.Exports},
-}
+// libPackages are the notebook packages under interp/lib; [checkLibPackages]
+// refuses to write an index while a package with an Exports func is missing
+// from lib.Packages.
+var libPackages = lib.Packages()
 
 // libPrefix starts the import path of every notebook package.
 const libPrefix = "gokernel/"
@@ -63,8 +52,8 @@ func tables() table {
 			}
 		}
 	}
-	for _, lib := range libPackages {
-		for key, syms := range lib.exports(nil) {
+	for _, pkg := range libPackages {
+		for key, syms := range pkg.Exports(nil) {
 			if strings.HasPrefix(key, libPrefix) {
 				add(key, syms)
 			}
@@ -85,8 +74,8 @@ func importable(key string) bool {
 func checkLibPackages(root string) error {
 	libDir := filepath.Join(root, "interp", "lib")
 	listed := map[string]bool{}
-	for _, lib := range libPackages {
-		listed[lib.dir] = true
+	for _, pkg := range libPackages {
+		listed[pkg.Dir] = true
 	}
 	var missing []string
 	err := filepath.WalkDir(libDir, func(p string, d fs.DirEntry, err error) error {
@@ -119,7 +108,7 @@ func checkLibPackages(root string) error {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return fmt.Errorf("interp/lib/%s declares Exports: add it to libPackages in interp/complete/internal/gen/tables.go", strings.Join(missing, ", interp/lib/"))
+		return fmt.Errorf("interp/lib/%s declares Exports: add it to lib.Packages in interp/lib/lib.go", strings.Join(missing, ", interp/lib/"))
 	}
 	return nil
 }
