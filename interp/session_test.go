@@ -393,3 +393,40 @@ for {
 		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+func TestSymbols(t *testing.T) {
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := s.Execute(t.Context(), Cell{Name: "cell[1]", Code: `import "sync"
+var wg sync.WaitGroup
+const limit = 3
+type point struct{ X, Y int }
+func (p point) Norm() int { return p.X*p.X + p.Y*p.Y }
+pt := &point{3, 4}
+func double(n int) int { return 2 * n }`})
+	if o.Err != nil {
+		t.Fatal(o.Err)
+	}
+	syms, imports := s.Symbols()
+	got := map[string]string{}
+	for _, sym := range syms {
+		got[sym.Name] = sym.Kind + " " + sym.Type
+	}
+	want := map[string]string{
+		"wg": "var sync.WaitGroup", "limit": "const int", "point": "type struct{ X, Y int }",
+		"pt": "var *point", "double": "func ",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("symbols %v, want %v", got, want)
+	}
+	if imports["sync"] != "sync" {
+		t.Errorf("imports %v", imports)
+	}
+	for _, sym := range syms {
+		if sym.Name == "point" && len(sym.Members) != 3 {
+			t.Errorf("point members %+v, want X, Y and Norm", sym.Members)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/gokernel/gokernel/interp/complete"
 	"github.com/gokernel/gokernel/interp/syntax"
 	"github.com/gokernel/gokernel/kernel/wire"
 )
@@ -20,7 +21,6 @@ type handler func(k *Kernel, ctx context.Context, sock zmq4.Socket, m *wire.Mess
 // iopub busy and idle (see [Kernel.handle]).
 var routes = map[string]handler{
 	"kernel_info_request": (*Kernel).kernelInfo,
-	"execute_request":     (*Kernel).execute,
 	"is_complete_request": (*Kernel).isComplete,
 	"complete_request":    (*Kernel).complete,
 	"inspect_request":     (*Kernel).inspect,
@@ -69,11 +69,14 @@ type executeRequest struct {
 	StopOnError  *bool  `json:"stop_on_error"`
 }
 
-func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message) {
+// execute runs a cell (execute_request is routed by serveShell, not by
+// routes). It reports false when the cell failed and queued cells should be
+// aborted.
+func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message) bool {
 	var req executeRequest
 	if err := k.decode(m, &req, "code"); err != nil {
 		k.replyError(sock, m, "execute_reply", err, map[string]any{"execution_count": k.executionCount()})
-		return
+		return true
 	}
 	store := req.StoreHistory == nil || *req.StoreHistory
 	if req.Silent {
@@ -102,7 +105,7 @@ func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message)
 		k.reply(sock, m, "execute_reply", map[string]any{
 			"status": "ok", "execution_count": count, "user_expressions": map[string]any{}, "payload": []any{},
 		})
-		return
+		return true
 	}
 	tb := perr.Traceback
 	if len(tb) == 0 {
@@ -115,6 +118,7 @@ func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message)
 		"status": "error", "execution_count": count,
 		"ename": perr.Name, "evalue": perr.Value, "traceback": tb,
 	})
+	return req.StopOnError != nil && !*req.StopOnError
 }
 
 func (k *Kernel) executionCount() int {
@@ -152,6 +156,10 @@ func (h *cellHandler) Display(data, metadata map[string]any, displayID string, u
 		transient["display_id"] = displayID
 	}
 	h.k.publish(h.parent, msgType, map[string]any{"data": data, "metadata": orEmpty(metadata), "transient": transient})
+}
+
+func (h *cellHandler) Defined(symbols []complete.Symbol, imports map[string]string) {
+	h.k.completer.SetSession(symbols, imports)
 }
 
 func (h *cellHandler) Clear(wait bool) {
@@ -214,6 +222,9 @@ func (k *Kernel) isComplete(_ context.Context, sock zmq4.Socket, m *wire.Message
 	k.reply(sock, m, "is_complete_reply", content)
 }
 
+// complete answers Tab from what the kernel knows (the standard library's
+// index and the names reported after the last cell), so it never waits for
+// a running cell.
 func (k *Kernel) complete(_ context.Context, sock zmq4.Socket, m *wire.Message) {
 	var req struct {
 		Code      string `json:"code"`
@@ -223,21 +234,36 @@ func (k *Kernel) complete(_ context.Context, sock zmq4.Socket, m *wire.Message) 
 		k.replyError(sock, m, "complete_reply", err, nil)
 		return
 	}
+	res := k.completer.Complete(req.Code, req.CursorPos)
+	matches := make([]string, len(res.Matches))
+	types := make([]map[string]any, len(res.Matches))
+	for i, c := range res.Matches {
+		matches[i] = c.Text
+		types[i] = map[string]any{"start": res.Start, "end": res.End, "text": c.Text, "type": c.Kind, "signature": c.Signature}
+	}
 	k.reply(sock, m, "complete_reply", map[string]any{
-		"status": "ok", "matches": []string{}, "cursor_start": req.CursorPos, "cursor_end": req.CursorPos, "metadata": map[string]any{},
+		"status": "ok", "matches": matches, "cursor_start": res.Start, "cursor_end": res.End,
+		"metadata": map[string]any{"_jupyter_types_experimental": types},
 	})
 }
 
+// inspect answers Shift-Tab with a signature and doc comment.
 func (k *Kernel) inspect(_ context.Context, sock zmq4.Socket, m *wire.Message) {
 	var req struct {
-		Code      string `json:"code"`
-		CursorPos int    `json:"cursor_pos"`
+		Code        string `json:"code"`
+		CursorPos   int    `json:"cursor_pos"`
+		DetailLevel int    `json:"detail_level"`
 	}
 	if err := k.decode(m, &req, "code", "cursor_pos"); err != nil {
 		k.replyError(sock, m, "inspect_reply", err, nil)
 		return
 	}
-	k.reply(sock, m, "inspect_reply", map[string]any{"status": "ok", "found": false, "data": map[string]any{}, "metadata": map[string]any{}})
+	text, found := k.completer.Inspect(req.Code, req.CursorPos, req.DetailLevel)
+	data := map[string]any{}
+	if found {
+		data["text/plain"] = text
+	}
+	k.reply(sock, m, "inspect_reply", map[string]any{"status": "ok", "found": found, "data": data, "metadata": map[string]any{}})
 }
 
 func (k *Kernel) history(_ context.Context, sock zmq4.Socket, m *wire.Message) {

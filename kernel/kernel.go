@@ -29,6 +29,7 @@ import (
 	"github.com/go-zeromq/zmq4"
 	"github.com/google/uuid"
 
+	"github.com/gokernel/gokernel/interp/complete"
 	"github.com/gokernel/gokernel/interp/proto"
 	"github.com/gokernel/gokernel/kernel/wire"
 )
@@ -51,7 +52,8 @@ type Kernel struct {
 	shell, control, stdin, iopub, hb zmq4.Socket
 	iopubMu                          sync.Mutex
 
-	sup *Supervisor
+	sup       *Supervisor
+	completer *complete.Engine
 
 	mu         sync.Mutex
 	count      int                // execution count, as IPython counts
@@ -88,6 +90,7 @@ func New(cfg Config) (*Kernel, error) {
 		session:   uuid.NewString(),
 		inputWait: make(chan *wire.Message, 1),
 		replays:   newReplayGuard(replayMemory),
+		completer: complete.New(),
 	}
 	k.sup = NewSupervisor(cfg.Worker, cfg.Log.With("component", "supervisor"), k.publishStream, k.publishDisplay)
 	return k, nil
@@ -114,7 +117,9 @@ func (k *Kernel) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	shellQ := make(chan *wire.Message, 64)
-	wg.Add(5)
+	wg.Add(6)
+	// Load the completion index now, so the first Tab doesn't wait for it.
+	go func() { defer wg.Done(); k.completer.Complete("", 0) }()                  // ends when loaded
 	go func() { defer wg.Done(); k.heartbeat() }()                                // ends when hb closes
 	go func() { defer wg.Done(); defer close(shellQ); k.recv(k.shell, shellQ) }() // ends when shell closes
 	go func() { defer wg.Done(); k.serveShell(ctx, shellQ) }()                    // ends when shellQ closes
@@ -225,10 +230,52 @@ func (k *Kernel) logOnce(key, msg string, args ...any) {
 	}
 }
 
+// serveShell answers shell requests in order, except that cells run one
+// after another on an executor of their own: Tab, Shift-Tab and the like are
+// answered while a cell runs, from what the kernel knows.
 func (k *Kernel) serveShell(ctx context.Context, q <-chan *wire.Message) {
+	cells := make(chan *wire.Message, 256)
+	done := make(chan struct{})
+	go func() { defer close(done); k.executeCells(ctx, cells) }() // ends when cells closes
 	for m := range q {
+		if m.Header.MsgType == "execute_request" {
+			cells <- m
+			continue
+		}
 		k.handle(ctx, k.shell, m)
 	}
+	close(cells)
+	<-done
+}
+
+// executeCells runs execute requests in order. After a cell fails, the
+// cells already queued behind it are aborted, unless the failed request said
+// stop_on_error: false.
+func (k *Kernel) executeCells(ctx context.Context, cells chan *wire.Message) {
+	for m := range cells {
+		if ok := k.handleExecute(ctx, m); ok {
+			continue
+		}
+		for {
+			select {
+			case next, open := <-cells:
+				if !open {
+					return
+				}
+				k.abort(next)
+				continue
+			default:
+			}
+			break
+		}
+	}
+}
+
+// abort answers an execute request that a failed cell cancelled.
+func (k *Kernel) abort(m *wire.Message) {
+	k.publish(m, "status", map[string]string{"execution_state": "busy"})
+	k.reply(k.shell, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.executionCount()})
+	k.publish(m, "status", map[string]string{"execution_state": "idle"})
 }
 
 func (k *Kernel) serveControl(ctx context.Context) {
@@ -265,11 +312,26 @@ func (k *Kernel) handle(ctx context.Context, sock zmq4.Socket, m *wire.Message) 
 		k.logOnce("type:"+m.Header.MsgType, "unknown message type", "type", m.Header.MsgType)
 		return
 	}
+	k.wrap(ctx, sock, m, h)
+}
+
+// handleExecute runs an execute request and reports whether the queue may
+// go on (false after a failed cell that stops on error).
+func (k *Kernel) handleExecute(ctx context.Context, m *wire.Message) (ok bool) {
+	ok = true
+	k.wrap(ctx, k.shell, m, func(k *Kernel, ctx context.Context, sock zmq4.Socket, m *wire.Message) {
+		ok = k.execute(ctx, sock, m)
+	})
+	return ok
+}
+
+// wrap runs h between busy and idle, and keeps a handler's bug from taking
+// the session down.
+func (k *Kernel) wrap(ctx context.Context, sock zmq4.Socket, m *wire.Message, h handler) {
 	k.publish(m, "status", map[string]string{"execution_state": "busy"})
 	defer k.publish(m, "status", map[string]string{"execution_state": "idle"})
 	defer func() {
 		if r := recover(); r != nil {
-			// A handler bug must not take the session down.
 			k.log.Error("handler panicked", "type", m.Header.MsgType, "panic", r)
 		}
 	}()

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gokernel/gokernel/interp/complete"
 	"github.com/gokernel/gokernel/interp/proto"
 )
 
@@ -61,6 +62,8 @@ type ExecHandler interface {
 	Display(data, metadata map[string]any, displayID string, update bool)
 	// Clear clears the cell's output (when the next output arrives, if wait).
 	Clear(wait bool)
+	// Defined tells what the cells have defined so far, after each cell.
+	Defined(symbols []complete.Symbol, imports map[string]string)
 	// Input asks the user for a line of input; ctx ends if the cell is
 	// interrupted.
 	Input(ctx context.Context, prompt string, password bool) (string, error)
@@ -211,6 +214,7 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 				return s.died(x)
 			}
 		case proto.KindDone:
+			h.Defined(m.Symbols, m.Imports)
 			if m.Goroutines > 0 && m.Error == nil {
 				s.out("stderr", fmt.Sprintf("(%d goroutine%s still running; their output will appear as they print)\n", m.Goroutines, plural(m.Goroutines)))
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokernel/gokernel/interp/complete"
 	"github.com/gokernel/gokernel/interp/proto"
 )
 
@@ -150,6 +151,7 @@ func (h *fakeHandler) Result(data, _ map[string]any) {
 }
 func (h *fakeHandler) Display(map[string]any, map[string]any, string, bool) {}
 func (h *fakeHandler) Clear(bool)                                           {}
+func (h *fakeHandler) Defined([]complete.Symbol, map[string]string)         {}
 func (h *fakeHandler) Input(ctx context.Context, prompt string, password bool) (string, error) {
 	return h.input, h.inputErr
 }

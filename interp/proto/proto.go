@@ -18,6 +18,8 @@ import (
 	"io"
 	"strconv"
 	"sync"
+
+	"github.com/gokernel/gokernel/interp/complete"
 )
 
 // Kinds of message. Requests go from the kernel to the worker, events from
@@ -71,6 +73,10 @@ type Message struct {
 	// Done.
 	Error      *Error `json:"error,omitempty"`
 	Goroutines int    `json:"goroutines,omitempty"` // goroutines the session has left running
+
+	// Done: what the cells have defined so far, for completion.
+	Symbols []complete.Symbol `json:"symbols,omitempty"`
+	Imports map[string]string `json:"imports,omitempty"`
 
 	// Ready.
 	PID int `json:"pid,omitempty"`

@@ -157,6 +157,7 @@ func (w *runner) execute(ctx context.Context, sess *interp.Session, m *proto.Mes
 		w.send(&proto.Message{Kind: proto.KindResult, ID: m.ID, Data: out.Result})
 	}
 	done := &proto.Message{Kind: proto.KindDone, ID: m.ID, Goroutines: sess.Goroutines()}
+	done.Symbols, done.Imports = sess.Symbols()
 	if out.Err != nil {
 		done.Error = &proto.Error{Name: out.Err.Name, Value: out.Err.Value, Traceback: out.Err.Traceback}
 	}
