@@ -11,6 +11,7 @@ import (
 	"github.com/go-zeromq/zmq4"
 
 	"github.com/gokernel/gokernel/interp/complete"
+	"github.com/gokernel/gokernel/interp/proto"
 	"github.com/gokernel/gokernel/interp/syntax"
 	"github.com/gokernel/gokernel/kernel/wire"
 )
@@ -94,13 +95,46 @@ func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message)
 		k.publish(m, "execute_input", map[string]any{"code": req.Code, "execution_count": count})
 	}
 	k.setOutParent(m)
+	perr, handled := k.runMagic(req.Code)
+	if !handled {
+		perr = k.runCell(ctx, m, req, count)
+	}
+	return k.finishExecute(sock, m, req, count, perr)
+}
+
+// runMagic runs the magics the kernel itself answers; handled is false for
+// cells the worker runs.
+func (k *Kernel) runMagic(code string) (perr *proto.Error, handled bool) {
+	kind, perr := parseMagic(code)
+	switch {
+	case perr != nil:
+		return perr, true
+	case kind == helpMagic:
+		k.publishStream("stdout", magicHelp)
+		return nil, true
+	case kind == resetMagic:
+		if err := k.sup.Restart(); err != nil {
+			return &proto.Error{Name: "KernelError", Value: err.Error(), Traceback: []string{err.Error()}}, true
+		}
+		k.completer.SetSession(nil, nil)
+		k.publishStream("stdout", "A fresh interpreter is running: the names earlier cells defined are gone.\n")
+		return nil, true
+	}
+	return nil, false
+}
+
+func (k *Kernel) runCell(ctx context.Context, m *wire.Message, req executeRequest, count int) *proto.Error {
 	h := &cellHandler{k: k, parent: m, count: count, silent: req.Silent, allowStdin: req.AllowStdin}
-	perr := k.sup.Execute(ctx, ExecRequest{
+	return k.sup.Execute(ctx, ExecRequest{
 		Cell:       fmt.Sprintf("cell[%d]", count),
 		Code:       req.Code,
 		AllowStdin: req.AllowStdin,
 	}, h)
+}
 
+// finishExecute sends the execute reply (and the error on iopub) and reports
+// whether queued cells may run.
+func (k *Kernel) finishExecute(sock zmq4.Socket, m *wire.Message, req executeRequest, count int, perr *proto.Error) bool {
 	if perr == nil {
 		k.reply(sock, m, "execute_reply", map[string]any{
 			"status": "ok", "execution_count": count, "user_expressions": map[string]any{}, "payload": []any{},

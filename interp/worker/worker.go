@@ -144,7 +144,11 @@ func (w *runner) execute(ctx context.Context, sess *interp.Session, m *proto.Mes
 	w.mu.Unlock()
 	w.in.begin(cctx, m.ID, m.AllowStdin)
 
-	out := sess.Execute(cctx, interp.Cell{Name: m.Cell, Code: m.Code})
+	cell := interp.Cell{Name: m.Cell, Code: m.Code}
+	out, magic := runMagic(cctx, sess, cell, w.stdout)
+	if !magic {
+		out = sess.Execute(cctx, cell)
+	}
 
 	// Cancel first: a goroutine of this cell may be waiting for input.
 	cancel()
