@@ -138,6 +138,9 @@ func compileHint(msg string) string {
 			"write them out (for i := 0; i < n; i++, explicit type arguments)"
 	case strings.Contains(msg, "constant definition loop"), strings.Contains(msg, "variable definition loop"):
 		return "often a name that is not defined yet: run the cell that defines it first"
+	case strings.Contains(msg, "undefined selector: slices."), strings.Contains(msg, "undefined selector: maps."):
+		return "the interpreter has only some of the generic slices and maps functions; for sorting use " +
+			"sort.Ints, sort.Strings, sort.Float64s or sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })"
 	}
 	return ""
 }

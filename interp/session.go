@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -252,7 +253,7 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *Error 
 		}
 		if e != nil {
 			if !compiled && len(ch.Ranges) > 0 && strings.Contains(e.Value, "nil type") {
-				e = s.rangeError(ch.Ranges[0])
+				e = s.rangeError(ch, ch.Ranges[0])
 			}
 			return e
 		}
@@ -261,13 +262,27 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *Error 
 }
 
 // rangeError explains a "nil type" of yaegi in a chunk with a range it may not handle.
-func (s *Session) rangeError(n compile.Note) *Error {
+func (s *Session) rangeError(ch compile.Chunk, n compile.Note) *Error {
 	p := cellPos{seq: s.seq, line: n.Line, col: n.Col}
-	e := &Error{Name: NameCompile, Value: fmt.Sprintf(
-		"%s: the interpreter failed on range over %s: if that is an integer (Go 1.22 range over int), write for i := 0; i < %s; i++ instead",
-		s.where(p), n.Text, n.Text)}
+	msg := fmt.Sprintf("the interpreter failed on range over %s: if that is an integer (Go 1.22 range over int), "+
+		"write for i := 0; i < %s; i++ instead", n.Text, n.Text)
+	if s.isFunc(n.Text) || slices.Contains(ch.Defs.Funcs, n.Text) || strings.Contains(ch.Src, "func "+n.Text+"(") {
+		msg = fmt.Sprintf("range over a function (Go 1.23 iterators) is not supported by the interpreter: "+
+			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true }), "+
+			"or use gokernel/coro to pull values one at a time", n.Text, n.Text)
+	}
+	e := &Error{Name: NameCompile, Value: s.where(p) + ": " + msg}
 	e.Traceback = append([]string{e.Value}, s.excerpt(p)...)
 	return e
+}
+
+// isFunc tells whether expr names a func, or a variable holding one.
+func (s *Session) isFunc(expr string) bool {
+	if strings.HasPrefix(expr, "func(") || s.env.Funcs[expr] {
+		return true
+	}
+	v, ok := s.yi.Globals()[expr]
+	return ok && v.IsValid() && v.Kind() == reflect.Func
 }
 
 // evalChunk evaluates a chunk and reports whether it compiled, and how it failed.

@@ -203,7 +203,7 @@ func (c *compiler) classifyImport(u *unit, d *ast.GenDecl) {
 		}
 		if c.env.Package != nil {
 			if _, ok := c.env.Package(path); !ok {
-				c.errorAt(spec.Path, "package %s is not available: cells can import the standard library (and os/exec), not other modules", path)
+				c.errorAt(spec.Path, "package %s is not available: %s", path, unavailableHint(path))
 				continue
 			}
 		}
@@ -417,4 +417,16 @@ func (c *compiler) addCalls() {
 		u.index = i
 	}
 	c.units = units
+}
+
+// unavailableHint says what to use instead of a package the interpreter
+// doesn't have.
+func unavailableHint(path string) string {
+	switch path {
+	case "iter":
+		return "the interpreter has no generic iterators; for coroutines, import \"gokernel/coro\" (New, Pull over any values)"
+	case "unique", "weak", "testing/synctest":
+		return "it is newer than the interpreter's standard library (Go 1.22)"
+	}
+	return "cells can import the standard library (and os/exec), not other modules"
 }
