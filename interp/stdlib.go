@@ -51,6 +51,11 @@ func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error
 			}
 		}
 	}
+	for _, src := range genericExtras {
+		if _, err := s.yi.Compile(src); err != nil {
+			return fmt.Errorf("interp: loading generic helpers: %w", err)
+		}
+	}
 	overrides, mapTypes := s.overrides()
 	if err := s.yi.Use(overrides); err != nil {
 		return fmt.Errorf("interp: loading symbols: %w", err)

@@ -48,6 +48,7 @@ var supportCases = []supportCase{
 	{"errors.Is and errors.As on standard errors", "", "import (\"errors\"; \"io/fs\"; \"os\")\n_, err := os.Open(\"/nonexistent\")\nvar pe *fs.PathError\n[]bool{errors.Is(err, fs.ErrNotExist), errors.As(err, &pe)}", supported, "[true true]"},
 	{"sort.Ints, sort.Strings, sort.Float64s, sort.Slice", "", "import \"sort\"\nxs := []float64{2.5, 1}\nsort.Float64s(xs)\nws := []string{\"b\", \"a\"}\nsort.Slice(ws, func(i, j int) bool { return ws[i] < ws[j] })\n[]any{xs, ws}", supported, "[[1 2.5] [a b]]"},
 	{"slices.Contains, slices.Index", "", "import \"slices\"\n[]any{slices.Contains([]int{1, 2}, 2), slices.Index([]string{\"a\", \"b\"}, \"b\")}", supported, "[true 1]"},
+	{"slices.Sort, SortFunc, Min, Max, Reverse, BinarySearch; maps.Clone, maps.Copy", "", "import (\"maps\"; \"slices\"; \"strings\")\nxs := []int{3, 1, 2}\nslices.Sort(xs)\nws := []string{\"ccc\", \"a\", \"bb\"}\nslices.SortFunc(ws, func(a, b string) int { return strings.Compare(a, b) })\nslices.Reverse(ws)\ni, found := slices.BinarySearch(xs, 2)\nm := maps.Clone(map[string]int{\"k\": 1})\n[]any{xs, ws, slices.Min(xs), slices.Max([]float64{1.5, 2.5}), i, found, m}", rewritten, "[[1 2 3] [ccc bb a] 1 2.5 1 true map[k:1]]"},
 	{"generic types and explicitly instantiated generic funcs", "", "type Number interface{ ~int | ~float64 }\nfunc Sum[T Number](xs []T) T {\n\tvar s T\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\nSum[int]([]int{1, 2, 3})", supported, "6"},
 	{"coroutines: gokernel/coro over iter.Pull", "", "import \"gokernel/coro\"\ngen := coro.New(func(yield func(any) bool) { yield(1); yield(2) })\ngen.Take(5)", supported, "[1 2]"},
 	{"os.Exit (ends the cell with its status; in the kernel, the interpreter process)", "", "import \"os\"\nos.Exit(3)", rewritten, "exit status 3"},
@@ -56,7 +57,7 @@ var supportCases = []supportCase{
 	{"import \"iter\"", "", "import \"iter\"\nvar s iter.Seq[int]", refused, "gokernel/coro"},
 	{"packages outside the standard library", "", "import \"github.com/some/module\"", refused, "not other modules"},
 	{"changing a type an earlier cell defined", "type P struct{ A int }", "type P struct{ A, B int }", refused, "restart the kernel to redefine it, or use a new name"},
-	{"slices.Sort and other generic slices functions the interpreter lacks", "", "import \"slices\"\nq := []int{2, 1}\nslices.Sort(q)", refused, "sort.Ints"},
+	{"generic slices functions the interpreter can't infer (e.g. slices.Insert)", "", "import \"slices\"\nq := slices.Insert([]int{2, 1}, 0, 5)\nq", refused, "inferred generic calls"},
 	{"syscall.Exec (would replace the interpreter)", "", "import (\"os\"; \"syscall\")\nerr := syscall.Exec(\"/bin/true\", nil, os.Environ())\nerr", refused, "not available in a notebook"},
 }
 
