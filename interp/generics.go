@@ -3,7 +3,7 @@ package interp
 // genericExtras completes yaegi's generic slices and maps packages (Go 1.22
 // sources compiled by the interpreter) with the functions lessons reach for
 // first and that it lacks or can't infer: sorting, Min and Max, Reverse,
-// Clone and Copy. Their type parameters are the element types, which yaegi
+// BinarySearch. (Redefining maps.Clone this way crashes yaegi.) Their type parameters are the element types, which yaegi
 // infers from a slice or map argument (it can't infer E from S ~[]E).
 // Each is evaluated into its package, as yaegi does with its own sources.
 var genericExtras = []string{`package slices
@@ -69,23 +69,5 @@ func Reverse[E any](s []E) {
 func BinarySearch[E ordered](x []E, target E) (int, bool) {
 	i := sort.Search(len(x), func(i int) bool { return x[i] >= target })
 	return i, i < len(x) && x[i] == target
-}
-`, `package maps
-
-func Clone[K comparable, V any](m map[K]V) map[K]V {
-	if m == nil {
-		return nil
-	}
-	out := make(map[K]V, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func Copy[K comparable, V any](dst, src map[K]V) {
-	for k, v := range src {
-		dst[k] = v
-	}
 }
 `}
