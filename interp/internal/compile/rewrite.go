@@ -129,6 +129,29 @@ func (c *compiler) deferredCall(call *ast.CallExpr, rtCall string) []part {
 // in a block: yaegi ignores the label there and only leaves the select (measured with
 // "case <-done: break loop" in a for loop; inside a block or an if it works).
 func (c *compiler) rewriteSelectBranches(cc *ast.CommClause) {
+	// yaegi breaks on a receive assigned to existing variables in a case
+	// ("case x = <-ch:" leaves x unchanged, or panics with reflect.Select:
+	// invalid Dir): receive into fresh names and assign them in the body.
+	//
+	//	case x, ok = <-ch:  =>  case _gkSel0, _gkSel1 := <-ch: x, ok = _gkSel0, _gkSel1;
+	if a, ok := cc.Comm.(*ast.AssignStmt); ok && a.Tok == token.ASSIGN && len(a.Rhs) == 1 {
+		if u, ok := a.Rhs[0].(*ast.UnaryExpr); ok && u.Op == token.ARROW {
+			tmps := make([]string, len(a.Lhs))
+			for i := range a.Lhs {
+				tmps[i] = fmt.Sprintf("_gkSel%d", i)
+			}
+			c.replace(a, gen("%s := ", strings.Join(tmps, ", ")), c.ref(u))
+			assign := []part{gen(" ")}
+			for i, l := range a.Lhs {
+				if i > 0 {
+					assign = append(assign, gen(", "))
+				}
+				assign = append(assign, c.ref(l))
+			}
+			assign = append(assign, gen(" = %s;", strings.Join(tmps, ", ")))
+			c.insert(cc.Colon+1, assign...)
+		}
+	}
 	for _, st := range cc.Body {
 		if b, ok := st.(*ast.BranchStmt); ok && b.Label != nil && (b.Tok == token.BREAK || b.Tok == token.CONTINUE) {
 			c.replace(b, gen("{ "), c.ref(b), gen(" }"))
