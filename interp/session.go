@@ -82,7 +82,7 @@ type Session struct {
 	stderr   io.Writer         // the user's stderr
 	showFunc reflect.Value     // the runtime's Show, also a key of the interpreter's MapTypes
 	live     atomic.Int64      // goroutines started by cells and still running
-	seq      int               // cells so far: the number of the running one
+	seq      int               // the running cell's number, 1..compile.SeqWrap (it wraps)
 
 	// What cells see as os.Stdin, os.Stdout and os.Stderr (cells may assign them).
 	osStdin  io.Reader
@@ -172,7 +172,7 @@ func (s *Session) Goroutines() int { return int(s.live.Load()) }
 // Err.Name "Interrupted", and names defined by earlier cells survive. Execute is not safe for
 // concurrent use (one cell at a time).
 func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
-	s.seq++
+	s.seq = s.seq%compile.SeqWrap + 1 // see compile.LineBase
 	seq := s.seq
 	name := cell.Name
 	if name == "" {

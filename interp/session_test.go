@@ -3,6 +3,7 @@ package interp
 import (
 	"context"
 	"fmt"
+	"github.com/gokernel/gokernel/interp/internal/compile"
 	"reflect"
 	"strings"
 	"sync"
@@ -428,5 +429,28 @@ func double(n int) int { return 2 * n }`})
 		if sym.Name == "point" && len(sym.Members) != 3 {
 			t.Errorf("point members %+v, want X, Y and Norm", sym.Members)
 		}
+	}
+}
+
+// A long session: cell numbers wrap (line numbers of generated code must stay below 2^30),
+// and positions still name the cell.
+func TestManyCells(t *testing.T) {
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.seq = compile.SeqWrap - 2
+	for i := range 5 {
+		o := s.Execute(t.Context(), Cell{Name: fmt.Sprintf("cell[%d]", i), Code: fmt.Sprintf("v%d := %d\nv%d * 2", i, i, i)})
+		if o.Err != nil {
+			t.Fatalf("cell %d: %v", i, o.Err)
+		}
+		if got, want := o.Result["text/plain"], fmt.Sprint(2*i); got != want {
+			t.Fatalf("cell %d = %v, want %s", i, got, want)
+		}
+	}
+	o := s.Execute(t.Context(), Cell{Name: "cell[late]", Code: "x := 1\ny := nope + x"})
+	if o.Err == nil || !strings.HasPrefix(o.Err.Value, "cell[late]:2:6: undefined: nope") {
+		t.Fatalf("error %v, want it at cell[late]:2:6", o.Err)
 	}
 }

@@ -34,8 +34,13 @@ import (
 )
 
 // LineBase separates the cell's sequence number from its line in the line numbers of the
-// generated code: line = seq*LineBase + line in cell.
-const LineBase = 1_000_000
+// generated code: line = seq*LineBase + line in cell. Go's line numbers stop below 2^30, so
+// sequence numbers wrap at SeqWrap (the session numbers its cells 1..SeqWrap, round and
+// round) and a cell has fewer than LineBase lines.
+const (
+	LineBase = 100_000
+	SeqWrap  = 10_000
+)
 
 // Decode splits a line number of generated code into the cell's sequence number and its line.
 // Line 0 of a cell is generated code.
