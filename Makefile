@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PREFIX ?=
 NOTEBOOK_DIR ?= notebooks
 
-.PHONY: help build install notebook test unit e2e fuzz lint bench clean
+.PHONY: help build install notebook notebooks test unit e2e fuzz lint bench soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,20 +28,35 @@ test: ## install test tools if missing, then run every test (unit, race, e2e)
 	.ci/deps test
 	$(MAKE) lint
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 ./interp/... # again without -race: cases yaegi itself races on
+	$(MAKE) fuzz FUZZTIME=3s
 	$(MAKE) e2e
 
 unit: ## unit tests only, with the race detector
 	$(GO) test -race -short ./...
 
-e2e: build ## end-to-end tests through Debian's Jupyter clients
-	GOKERNEL_BIN=$(abspath $(BIN)) $(PY) -m pytest -q -p no:cacheprovider kernel/e2e
+e2e: build ## end-to-end tests through Debian's Jupyter clients, and every lesson notebook
+	GOKERNEL_BIN=$(abspath $(BIN)) $(PY) -m pytest -q -p no:cacheprovider kernel/e2e notebooks/notebooks_test.py
 
-fuzz: ## run each fuzz target for a few seconds
-	for t in FuzzDecode FuzzConnectionInfo; do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 5s ./kernel/wire || exit 1; done
+notebooks: build ## run the lesson notebooks against bin/gokernel and save them with their outputs
+	$(PY) notebooks/lessons.py
+	GOKERNEL_BIN=$(abspath $(BIN)) $(PY) notebooks/run.py
+
+FUZZTIME ?= 10s
+fuzz: ## run each fuzz target for FUZZTIME (10s)
+	for t in FuzzDecode FuzzConnectionInfo; do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./kernel/wire || exit 1; done
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	$(GO) vet ./...
+
+bench: ## measure gokernel against ipykernel (installs it if missing); JSON in bench/out
+	.ci/deps bench
+	$(MAKE) build
+	$(GO) run ./cmd/kbench -out bench/out
+
+soak: build ## 10,000 cells against one gokernel, watching its memory and threads
+	$(GO) run ./cmd/kbench -soak -n 10000 -out bench/out
 
 clean: ## remove build output
 	rm -rf bin

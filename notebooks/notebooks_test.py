@@ -195,7 +195,9 @@ def test_02_async_overlaps_even_on_one_cpu(kernelspec):
     assert seq >= 590
     assert asy < 450 and one < 450
     assert out.index("prices ready", out.index("synchronous total")) < out.index("users ready", out.index("synchronous total"))
-    assert number(r"ratio: ([\d.]+)", out) > 2.3  # computing does not overlap on one CPU
+    # Computing does not overlap on one CPU: near 3 (three times one), where two CPUs give
+    # about 1.5; a loaded machine squeezes it, so the line is drawn between the two.
+    assert number(r"ratio: ([\d.]+)", out) > 2.0
 
 
 def test_03_blocking_timeout_cancel_and_the_four_squares(kernelspec):

@@ -101,7 +101,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		}
 		res.Machine = readMachine(ctx, *gokernel, *python)
 		res.print(m.stdout)
-		return writeJSON(*out, "soak", res)
+		return m.writeJSON(*out, "soak", res)
 	}
 
 	began := time.Now()
@@ -128,7 +128,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	rep.Elapsed = time.Since(began).Round(time.Millisecond).String()
 	rep.Rows = rep.table()
 	printTable(m.stdout, rep)
-	if err := writeJSON(*out, "bench", rep); err != nil {
+	if err := m.writeJSON(*out, "bench", rep); err != nil {
 		return err
 	}
 	if len(rep.Errors) > 0 {
@@ -165,7 +165,7 @@ func (b *bench) measure(ctx context.Context, group string, rep *report) error {
 
 // writeJSON writes v to dir/<what>-<timestamp>.json; an empty dir writes
 // nothing.
-func writeJSON(dir, what string, v any) error {
+func (m *Main) writeJSON(dir, what string, v any) error {
 	if dir == "" {
 		return nil
 	}
@@ -180,7 +180,7 @@ func writeJSON(dir, what string, v any) error {
 	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintln(os.Stderr, "kbench: wrote", path)
+	fmt.Fprintln(m.stderr, "kbench: wrote", path)
 	return nil
 }
 

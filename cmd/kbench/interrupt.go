@@ -18,7 +18,8 @@ const (
 
 // interruptResult is group 5: interrupting a busy loop.
 type interruptResult struct {
-	Go, Py interruptKernel
+	Go interruptKernel `json:"gokernel"`
+	Py interruptKernel `json:"ipykernel"`
 }
 
 type interruptKernel struct {

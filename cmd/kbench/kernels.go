@@ -194,11 +194,25 @@ func (s *session) memory() (procfs.Tree, error) {
 }
 
 // result runs code and returns its text/plain result.
+//
+// Right after a cell failed, a kernel may still be aborting the requests
+// queued behind it (stop_on_error): a cell that comes back "aborted" never
+// ran, and is sent again.
 func (s *session) result(ctx context.Context, code string) (string, error) {
-	r, err := s.client.MustOK(ctx, code, cellTimeout)
-	if err != nil {
-		return "", err
+	for range 10 {
+		r, err := s.client.Execute(ctx, code, cellTimeout)
+		if err != nil {
+			return "", err
+		}
+		switch r.Status() {
+		case "ok":
+			text, _ := r.Result()
+			return strings.TrimSpace(text), nil
+		case "aborted":
+			continue
+		default:
+			return "", fmt.Errorf("execute %q: status %s: %s", code, r.Status(), r.Error())
+		}
 	}
-	text, _ := r.Result()
-	return strings.TrimSpace(text), nil
+	return "", fmt.Errorf("execute %q: aborted 10 times", code)
 }

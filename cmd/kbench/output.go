@@ -19,7 +19,8 @@ const (
 
 // outputResult is group 3: a cell printing 100,000 short lines.
 type outputResult struct {
-	Go, Py outputKernel
+	Go outputKernel `json:"gokernel"`
+	Py outputKernel `json:"ipykernel"`
 }
 
 type outputKernel struct {
@@ -110,11 +111,12 @@ func compareLines(got, want string) (bool, string) {
 	if got == want {
 		return true, ""
 	}
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	g := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	w := strings.Split(strings.TrimSuffix(want, "\n"), "\n")
 	for i := range min(len(g), len(w)) {
 		if g[i] != w[i] {
 			return false, fmt.Sprintf("line %d is %q, want %q", i+1, g[i], w[i])
 		}
 	}
-	return false, fmt.Sprintf("got %d lines, want %d", len(g)-1, len(w)-1)
+	return false, fmt.Sprintf("got %d lines, want %d", len(g), len(w))
 }

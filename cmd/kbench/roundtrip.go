@@ -21,7 +21,8 @@ const settle = time.Second
 // roundTripResult is groups 2 and 4: the trivial cell's round trip, and the
 // memory of the same kernels idle after start and after all those cells.
 type roundTripResult struct {
-	Go, Py roundTripKernel
+	Go roundTripKernel `json:"gokernel"`
+	Py roundTripKernel `json:"ipykernel"`
 }
 
 type roundTripKernel struct {
@@ -53,12 +54,13 @@ type split struct {
 type memory struct {
 	Kernel    int64 `json:"kernel_bytes"` // the kernel process alone
 	Total     int64 `json:"total_bytes"`  // with all its descendants (gokernel's worker)
+	PSS       int64 `json:"total_pss_bytes"`
 	Processes int   `json:"processes"`
 	Threads   int   `json:"kernel_threads"`
 }
 
 func memoryOf(t procfs.Tree) memory {
-	return memory{Kernel: t.Root.RSS, Total: t.Total, Processes: t.Processes, Threads: t.Root.Threads}
+	return memory{Kernel: t.Root.RSS, Total: t.Total, PSS: t.PSS, Processes: t.Processes, Threads: t.Root.Threads}
 }
 
 func (b *bench) measureRoundTrip(ctx context.Context) (*roundTripResult, error) {

@@ -25,6 +25,7 @@ type soakResult struct {
 	Done       int          `json:"cells_done"`
 	Errors     int          `json:"error_replies"`
 	FirstError string       `json:"first_error,omitempty"`
+	FirstErrAt int          `json:"first_error_at_cell,omitempty"` // counting every cell the kernel ran, from 1
 	Elapsed    stats.Ms     `json:"elapsed_ms"`
 	Stopped    string       `json:"stopped_early,omitempty"`
 	Samples    []soakSample `json:"samples"` // the first after the warm-up, the last at the end
@@ -65,6 +66,7 @@ func (b *bench) soak(ctx context.Context, n int) (*soakResult, error) {
 		}
 	}
 	res := &soakResult{Cells: n}
+	setup := 2 // the cells above
 	run := func(i int) error {
 		r, err := s.client.Execute(ctx, soakCell(i), cellTimeout)
 		if err != nil {
@@ -74,6 +76,7 @@ func (b *bench) soak(ctx context.Context, n int) (*soakResult, error) {
 			res.Errors++
 			if res.FirstError == "" {
 				res.FirstError = fmt.Sprintf("cell %q: %s", soakCell(i), r.Error())
+				res.FirstErrAt = setup + i + 1
 			}
 		}
 		return nil
@@ -135,7 +138,7 @@ func (r *soakResult) print(w io.Writer) {
 		fmt.Fprintln(w, r.Stopped)
 	}
 	if r.FirstError != "" {
-		fmt.Fprintln(w, "first error:", r.FirstError)
+		fmt.Fprintf(w, "first error, at the kernel's cell %d: %s\n", r.FirstErrAt, r.FirstError)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -14,45 +14,57 @@ const startRuns = 10
 // startResult is group 1: from spawning a kernel process to its first
 // kernel_info_reply, and to the execute_reply of its first cell.
 type startResult struct {
-	Go, Py startKernel
+	Go startKernel `json:"gokernel"`
+	Py startKernel `json:"ipykernel"`
 }
 
 type startKernel struct {
+	Connected        []stats.Ms `json:"connected_ms"` // all five sockets connected: the kernel listens
 	KernelInfo       []stats.Ms `json:"kernel_info_ms"`
 	FirstExecute     []stats.Ms `json:"first_execute_ms"`
 	MedianKernelInfo stats.Ms   `json:"median_kernel_info_ms"`
 	MedianExecute    stats.Ms   `json:"median_first_execute_ms"`
+	MedianConnected  stats.Ms   `json:"median_connected_ms"`
+	MedianHeartbeat  stats.Ms   `json:"median_heartbeat_ms"` // a ping's echo, after the first cell
 }
 
 func (b *bench) measureStart(ctx context.Context) (*startResult, error) {
-	var goInfo, goExec, pyInfo, pyExec []time.Duration
+	conn, info, exec, hb := map[string][]time.Duration{}, map[string][]time.Duration{}, map[string][]time.Duration{}, map[string][]time.Duration{}
 	for i := range startRuns {
 		for _, k := range []kind{b.goK, b.pyK} { // alternate: A B A B ...
-			info, exec, err := b.startOnce(ctx, k)
+			t, err := b.startOnce(ctx, k)
 			if err != nil {
 				return nil, fmt.Errorf("start %d: %w", i+1, err)
 			}
-			if k.name == goName {
-				goInfo, goExec = append(goInfo, info), append(goExec, exec)
-			} else {
-				pyInfo, pyExec = append(pyInfo, info), append(pyExec, exec)
-			}
+			conn[k.name] = append(conn[k.name], t.connected)
+			info[k.name] = append(info[k.name], t.kernelInfo)
+			exec[k.name] = append(exec[k.name], t.execute)
+			hb[k.name] = append(hb[k.name], t.heartbeat)
 		}
 	}
-	mk := func(info, exec []time.Duration) startKernel {
+	mk := func(name string) startKernel {
 		return startKernel{
-			KernelInfo: stats.MsList(info), FirstExecute: stats.MsList(exec),
-			MedianKernelInfo: stats.Ms(stats.Median(info)), MedianExecute: stats.Ms(stats.Median(exec)),
+			Connected: stats.MsList(conn[name]), KernelInfo: stats.MsList(info[name]), FirstExecute: stats.MsList(exec[name]),
+			MedianConnected:  stats.Ms(stats.Median(conn[name])),
+			MedianKernelInfo: stats.Ms(stats.Median(info[name])),
+			MedianExecute:    stats.Ms(stats.Median(exec[name])),
+			MedianHeartbeat:  stats.Ms(stats.Median(hb[name])),
 		}
 	}
-	return &startResult{Go: mk(goInfo, goExec), Py: mk(pyInfo, pyExec)}, nil
+	return &startResult{Go: mk(goName), Py: mk(pyName)}, nil
+}
+
+// startTimes are one start's times from the spawn.
+type startTimes struct {
+	connected, kernelInfo, execute time.Duration
+	heartbeat                      time.Duration
 }
 
 // startOnce starts a kernel, runs the trivial cell and shuts it down.
-func (b *bench) startOnce(ctx context.Context, k kind) (info, exec time.Duration, err error) {
+func (b *bench) startOnce(ctx context.Context, k kind) (t startTimes, err error) {
 	s, err := b.start(ctx, k, fastDial)
 	if err != nil {
-		return 0, 0, err
+		return t, err
 	}
 	defer func() {
 		if serr := s.shutdown(ctx); serr != nil && err == nil {
@@ -61,7 +73,15 @@ func (b *bench) startOnce(ctx context.Context, k kind) (info, exec time.Duration
 	}()
 	r, err := s.client.MustOK(ctx, k.code.trivial, cellTimeout)
 	if err != nil {
-		return 0, 0, err
+		return t, err
 	}
-	return s.ready.FirstReply.At.Sub(s.proc.Started), r.Reply.At.Sub(s.proc.Started), nil
+	t = startTimes{
+		connected:  s.client.Connected.Sub(s.proc.Started),
+		kernelInfo: s.ready.FirstReply.At.Sub(s.proc.Started),
+		execute:    r.Reply.At.Sub(s.proc.Started),
+	}
+	if t.heartbeat, err = s.client.Ping(5 * time.Second); err != nil {
+		return t, fmt.Errorf("%s: %w", k.name, err)
+	}
+	return t, nil
 }

@@ -21,8 +21,9 @@ const workshopTimeout = 3 * time.Minute
 
 // workshopResult is group 7: a class of N starting kernels at once.
 type workshopResult struct {
-	Kernels int `json:"kernels"`
-	Go, Py  workshopKernel
+	Kernels int            `json:"kernels"`
+	Go      workshopKernel `json:"gokernel"`
+	Py      workshopKernel `json:"ipykernel"`
 }
 
 type workshopKernel struct {
@@ -30,6 +31,7 @@ type workshopKernel struct {
 	PerKernel   []stats.Ms `json:"per_kernel_ms"`   // its own spawn → its first execute_reply
 	Median      stats.Ms   `json:"median_ms"`
 	TotalRSS    int64      `json:"total_rss_bytes"` // all kernels and their descendants, a second after the last answered
+	TotalPSS    int64      `json:"total_pss_bytes"`
 	Failed      int        `json:"failed"`
 	Errors      []string   `json:"errors,omitempty"`
 	ShutdownMs  stats.Ms   `json:"shutdown_ms"` // shutdown_request to every process reaped
@@ -52,9 +54,9 @@ func (b *bench) measureWorkshop(ctx context.Context) (*workshopResult, error) {
 	return res, nil
 }
 
-func (b *bench) workshopOnce(ctx context.Context, k kind, n int) (workshopKernel, error) {
+func (b *bench) workshopOnce(parent context.Context, k kind, n int) (workshopKernel, error) {
 	var w workshopKernel
-	ctx, cancel := context.WithTimeout(ctx, workshopTimeout)
+	ctx, cancel := context.WithTimeout(parent, workshopTimeout)
 	defer cancel()
 	conns, files, err := b.launcher.NewConnections(k.name, n)
 	if err != nil {
@@ -101,6 +103,9 @@ func (b *bench) workshopOnce(ctx context.Context, k kind, n int) (workshopKernel
 		}()
 	}
 	wg.Wait()
+	if err := parent.Err(); err != nil {
+		return w, err // interrupted: the deferred kill cleans up
+	}
 
 	var per []time.Duration
 	last := first
@@ -127,6 +132,7 @@ func (b *bench) workshopOnce(ctx context.Context, k kind, n int) (workshopKernel
 	for _, p := range procs {
 		if t, err := procfs.ReadTree(p.PID()); err == nil {
 			w.TotalRSS += t.Total
+			w.TotalPSS += t.PSS
 		}
 	}
 

@@ -47,13 +47,14 @@ type DialOptions struct {
 // control and stdin (with one identity), SUB for iopub, REQ for heartbeat.
 //
 // One reader goroutine per socket decodes messages into a queue; each ends
-// when Close closes the sockets (or the kernel's process ends, when the
-// client was made by Connect).
+// when Close closes the sockets.
 type Client struct {
-	Conn    wire.ConnectionInfo
-	Session string
+	Conn      wire.ConnectionInfo
+	Session   string
+	Connected time.Time // when the last of the five sockets connected
 
 	signer *wire.Signer
+	gone   <-chan struct{} // closed when the kernel's process exited; nil if unknown
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -70,32 +71,28 @@ const (
 	iopubQueue = 8192
 )
 
-// Connect dials p's sockets; the client is closed when p exits.
+// Connect dials p's sockets. If p exits while the client connects, Connect
+// fails at once; if it exits later, a wait for its reply gives up exitGrace
+// after the exit.
 func Connect(ctx context.Context, p *Process, opts DialOptions) (*Client, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	go func() { // ends when the process exits or the client is closed
-		select {
-		case <-p.Done():
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	c, err := Dial(ctx, p.Conn, opts)
+	c, err := dial(ctx, p.Conn, opts, p.Done())
 	if err != nil {
-		cancel()
 		if p.Exited() {
 			return nil, fmt.Errorf("%s exited before it listened: %v\n%s", p.Spec.Name, p.ExitErr(), p.Output())
 		}
 		return nil, err
 	}
-	inner := c.cancel
-	c.cancel = func() { inner(); cancel() }
 	return c, nil
 }
 
 // Dial connects to the kernel of conn. It returns when all five sockets are
 // connected, retrying while the kernel is not listening yet.
 func Dial(ctx context.Context, conn wire.ConnectionInfo, opts DialOptions) (*Client, error) {
+	return dial(ctx, conn, opts, nil)
+}
+
+// dial is Dial for a kernel whose exit closes gone (nil if unknown).
+func dial(ctx context.Context, conn wire.ConnectionInfo, opts DialOptions, gone <-chan struct{}) (*Client, error) {
 	signer, err := wire.NewSigner(conn.SignatureScheme, conn.Key)
 	if err != nil {
 		return nil, err
@@ -106,7 +103,10 @@ func Dial(ctx context.Context, conn wire.ConnectionInfo, opts DialOptions) (*Cli
 	if opts.Timeout <= 0 {
 		opts.Timeout = 30 * time.Second
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// The sockets outlive a cancelled ctx, so that a kernel can still be
+	// asked to shut down on the way out; Close ends them.
+	parent := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	session := uuid.NewString()
 	sockOpts := []zmq4.Option{
 		zmq4.WithDialerRetry(opts.Retry),
@@ -121,6 +121,7 @@ func Dial(ctx context.Context, conn wire.ConnectionInfo, opts DialOptions) (*Cli
 		Session:  session,
 		signer:   signer,
 		ctx:      ctx,
+		gone:     gone,
 		shell:    zmq4.NewDealer(ctx, withID...),
 		control:  zmq4.NewDealer(ctx, withID...),
 		stdin:    zmq4.NewDealer(ctx, withID...),
@@ -159,14 +160,34 @@ func Dial(ctx context.Context, conn wire.ConnectionInfo, opts DialOptions) (*Cli
 			}
 		}()
 	}
+	dialed := make(chan struct{})
+	watched := make(chan struct{})
+	aborted := false
+	go func() { // ends when the dials are over
+		defer close(watched)
+		select {
+		case <-gone: // the kernel died: stop retrying
+			aborted = true
+			c.closeSockets()
+		case <-parent.Done():
+			c.closeSockets()
+		case <-dialed:
+		}
+	}()
 	dials.Wait()
+	close(dialed)
+	<-watched
+	if aborted {
+		errs = append(errs, ErrExited)
+	}
 	if err := errors.Join(errs...); err != nil {
 		c.Close()
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("connect: %w", ctx.Err())
+		if parent.Err() != nil {
+			return nil, fmt.Errorf("connect: %w", parent.Err())
 		}
 		return nil, err
 	}
+	c.Connected = time.Now()
 	c.wg.Add(4)
 	go c.read(c.shell, c.shellQ)     // ends when the socket closes
 	go c.read(c.control, c.controlQ) // ends when the socket closes
@@ -239,8 +260,15 @@ func (c *Client) Send(ch Channel, msgType string, content any) (string, time.Tim
 	return m.Header.MsgID, at, nil
 }
 
-// ErrTimeout is returned when a kernel doesn't answer in time.
-var ErrTimeout = errors.New("timed out")
+// Errors of the waits, for errors.Is.
+var (
+	ErrTimeout = errors.New("timed out")
+	ErrExited  = errors.New("the kernel exited")
+)
+
+// exitGrace is how long a client still reads after its kernel's process
+// exited: what the kernel sent just before (a shutdown_reply) still counts.
+const exitGrace = 250 * time.Millisecond
 
 // Reply waits for the reply to request id on ch, dropping other messages on
 // that channel.
@@ -251,6 +279,7 @@ func (c *Client) Reply(ctx context.Context, ch Channel, id string, timeout time.
 	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()
+	gone, exited := c.gone, false
 	for {
 		select {
 		case r := <-q:
@@ -258,11 +287,15 @@ func (c *Client) Reply(ctx context.Context, ch Channel, id string, timeout time.
 				return r, nil
 			}
 		case <-t.C:
+			if exited {
+				return Received{}, fmt.Errorf("reply to %s: %w", id, ErrExited)
+			}
 			return Received{}, fmt.Errorf("reply to %s: %w after %v", id, ErrTimeout, timeout)
 		case <-ctx.Done():
 			return Received{}, ctx.Err()
-		case <-c.ctx.Done():
-			return Received{}, errors.New("connection closed (the kernel exited)")
+		case <-gone:
+			gone, exited = nil, true
+			t.Reset(exitGrace)
 		}
 	}
 }
@@ -359,9 +392,8 @@ func (r *Run) Status() string {
 	}
 	var c struct {
 		Status string `json:"status"`
-		EName  string `json:"ename"`
 	}
-	json.Unmarshal(r.Reply.Msg.Content, &c)
+	json.Unmarshal(r.Reply.Msg.Content, &c) // a malformed reply has no status: ""
 	return c.Status
 }
 
@@ -417,6 +449,7 @@ func (c *Client) Start(code string) (*Run, error) {
 func (c *Client) Await(ctx context.Context, r *Run, until func(*Run) bool, timeout time.Duration) error {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
+	gone, exited := c.gone, false
 	for !until(r) {
 		select {
 		case m := <-c.shellQ:
@@ -441,12 +474,16 @@ func (c *Client) Await(ctx context.Context, r *Run, until func(*Run) bool, timeo
 				}
 			}
 		case <-t.C:
+			if exited {
+				return fmt.Errorf("execute %q: %w", abbrev(r.Code), ErrExited)
+			}
 			return fmt.Errorf("execute %q: %w after %v (reply: %v, idle: %v)",
 				abbrev(r.Code), ErrTimeout, timeout, r.Reply.Msg != nil, !r.Idle.IsZero())
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-c.ctx.Done():
-			return fmt.Errorf("execute %q: connection closed (the kernel exited)", abbrev(r.Code))
+		case <-gone:
+			gone, exited = nil, true
+			t.Reset(exitGrace)
 		}
 	}
 	return nil

@@ -142,10 +142,32 @@ func statFields(pid int) ([]string, error) {
 	return strings.Fields(string(data[i+1:])), nil // state ppid ...
 }
 
+// PSS reads the proportional set size of pid from /proc/pid/smaps_rollup:
+// its resident memory with every page shared with other processes (the
+// executable's pages, shared between gokernel's kernel and worker) divided
+// among them.
+func PSS(pid int) (int64, error) {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "smaps_rollup"))
+	if err != nil {
+		return 0, fmt.Errorf("procfs: %w", err)
+	}
+	for line := range strings.Lines(string(data)) {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("procfs: malformed smaps_rollup of %d", pid)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, fmt.Errorf("procfs: no Pss in smaps_rollup of %d", pid)
+}
+
 // Tree is the memory of a process and all its descendants.
 type Tree struct {
 	Root      Status // the process itself
 	Total     int64  // VmRSS summed over the process and its descendants
+	PSS       int64  // PSS summed likewise
 	Processes int    // how many processes were summed
 }
 
@@ -156,12 +178,15 @@ func ReadTree(pid int) (Tree, error) {
 		return Tree{}, err
 	}
 	t := Tree{Root: root, Total: root.RSS, Processes: 1}
+	t.PSS, _ = PSS(pid)
 	for _, c := range Descendants(pid) {
 		st, err := ReadStatus(c)
 		if err != nil {
 			continue // exited while we looked
 		}
 		t.Total += st.RSS
+		pss, _ := PSS(c)
+		t.PSS += pss
 		t.Processes++
 	}
 	return t, nil
