@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 // "alloc" loop below never uses them again.
 var fakeFiles []*os.File
 
+// fakeAllocated holds what the fake worker's "alloc" command allocates.
+var fakeAllocated [][]byte
+
 // fakeWorker runs cells whose code is one command:
 //
 //	print:TEXT   write TEXT to stdout        result:TEXT  send TEXT as the result
@@ -91,13 +94,12 @@ func fakeWorker() {
 		case "hang":
 			select {}
 		case "alloc":
-			var keep [][]byte
 			for {
 				b := make([]byte, 1<<20)
 				for i := range b {
 					b[i] = 1
 				}
-				keep = append(keep, b)
+				fakeAllocated = append(fakeAllocated, b)
 			}
 		case "input":
 			ev.Write(&proto.Message{Kind: proto.KindInputRequest, ID: m.ID, Prompt: "name? "})

@@ -183,8 +183,9 @@ func readSeed(t *testing.T, path string) []byte {
 	if len(lines) != 2 || lines[0] != "go test fuzz v1" {
 		t.Fatalf("%s: not a one-value go test fuzz v1 file", path)
 	}
-	quoted, ok := strings.CutPrefix(lines[1], "[]byte(")
-	if quoted, ok = strings.CutSuffix(quoted, ")"); !ok {
+	quoted, ok1 := strings.CutPrefix(lines[1], "[]byte(")
+	quoted, ok2 := strings.CutSuffix(quoted, ")")
+	if !ok1 || !ok2 {
 		t.Fatalf("%s: value is not a []byte", path)
 	}
 	s, err := strconv.Unquote(quoted)
