@@ -361,3 +361,22 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func TestExplainCrash(t *testing.T) {
+	tests := []struct {
+		report, name, value string
+		trace               []string
+	}{
+		{"fatal error: concurrent map writes\n\ngoroutine 7 [running]:\nruntime.throw()\n", "fatal error", "concurrent map writes", nil},
+		{"runtime: goroutine stack exceeds 67108864-byte limit\nruntime: sp=0xc0200e0390 stack=[0xc0200e0000, 0xc0400e0000]\nfatal error: stack overflow\n\nruntime stack:\nruntime.throw({0x1024353?, 0x4471fa?})\n\truntime/panic.go:1229 +0x48\n\ngoroutine 9 [running]:\n",
+			"fatal error", "stack overflow: a function called itself too deeply (unbounded recursion?)", nil},
+		{"panic: boom [recovered]\n\tpanic: boom\n\ngoroutine 1 [running]:\n", "panic", "boom", []string{"\tpanic: boom"}},
+		{"some log line\n", "", "", nil},
+	}
+	for _, tt := range tests {
+		name, value, trace := explainCrash(tt.report)
+		if name != tt.name || value != tt.value || strings.Join(trace, "|") != strings.Join(tt.trace, "|") {
+			t.Errorf("explainCrash(%q) = %q, %q, %q; want %q, %q, %q", tt.report, name, value, trace, tt.name, tt.value, tt.trace)
+		}
+	}
+}

@@ -263,7 +263,7 @@ func explainCrash(report string) (name, value string, trace []string) {
 		}
 		// Keep the lines before the goroutine dumps: they carry the message.
 		for _, l := range lines[i+1:] {
-			if strings.HasPrefix(l, "goroutine ") || strings.HasPrefix(l, "[signal") {
+			if strings.HasPrefix(l, "goroutine ") || strings.HasPrefix(l, "[signal") || l == "runtime stack:" {
 				break
 			}
 			if strings.TrimSpace(l) != "" {

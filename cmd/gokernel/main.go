@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -29,6 +30,9 @@ import (
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
+
+// maxStack bounds each goroutine's stack in the interpreter worker.
+const maxStack = 64 << 20
 
 // errUsage marks a wrong command line: exit status 2.
 var errUsage = errors.New("usage")
@@ -196,6 +200,11 @@ func runWorker(ctx context.Context) error {
 	// The interpreter logs its internal failures through the log package;
 	// the cell's error already says what went wrong.
 	log.SetOutput(io.Discard)
+	// Unbounded recursion should end as a stack overflow in a fraction of a
+	// second, long before the memory limit (512 MiB at least) ends it as
+	// out of memory. An interpreted call takes a few KiB of Go stack, so this
+	// still allows recursion tens of thousands of calls deep.
+	debug.SetMaxStack(maxStack)
 	return worker.Run(ctx, worker.FromFiles())
 }
 
