@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PREFIX ?=
 NOTEBOOK_DIR ?= notebooks
 
-.PHONY: help build install notebook notebooks test unit e2e fuzz lint bench soak clean
+.PHONY: help build install notebook notebooks test unit e2e browser fuzz lint bench soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,12 +31,17 @@ test: ## install test tools if missing, then run every test (unit, race, e2e)
 	$(GO) test -count=1 ./interp/... # again without -race: cases yaegi itself races on
 	$(MAKE) fuzz FUZZTIME=3s
 	$(MAKE) e2e
+	$(MAKE) browser
 
 unit: ## unit tests only, with the race detector
 	$(GO) test -race -short ./...
 
 e2e: build ## end-to-end tests through Debian's Jupyter clients, and every lesson notebook
 	GOKERNEL_BIN=$(abspath $(BIN)) $(PY) -m pytest -q -p no:cacheprovider kernel/e2e notebooks/notebooks_test.py
+
+browser: build ## a lesson run in Notebook in headless Chromium (installs chromium and jupyter-notebook if missing)
+	.ci/deps browser
+	GOKERNEL_BIN=$(abspath $(BIN)) node --test notebooks/browser/notebook.test.mjs
 
 notebooks: build ## run the lesson notebooks against bin/gokernel and save them with their outputs
 	$(PY) notebooks/lessons.py

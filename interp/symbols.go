@@ -15,6 +15,10 @@ import (
 	"github.com/gokernel/gokernel/interp/complete"
 )
 
+// Generation changes whenever a cell defines or redefines a name: Symbols
+// needs to be read again only then.
+func (s *Session) Generation() int { return s.env.Generation }
+
 // Symbols describes what the cells defined so far, for completion and
 // inspection in the kernel: funcs, types with their fields and methods,
 // vars and consts with their types; and the imports, by local name. Call it

@@ -214,7 +214,9 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 				return s.died(x)
 			}
 		case proto.KindDone:
-			h.Defined(m.Symbols, m.Imports)
+			if m.Defined != nil {
+				h.Defined(m.Defined.Symbols, m.Defined.Imports)
+			}
 			if m.Goroutines > 0 && m.Error == nil {
 				s.out("stderr", fmt.Sprintf("(%d goroutine%s still running; their output will appear as they print)\n", m.Goroutines, plural(m.Goroutines)))
 			}

@@ -74,12 +74,18 @@ type Message struct {
 	Error      *Error `json:"error,omitempty"`
 	Goroutines int    `json:"goroutines,omitempty"` // goroutines the session has left running
 
-	// Done: what the cells have defined so far, for completion.
-	Symbols []complete.Symbol `json:"symbols,omitempty"`
-	Imports map[string]string `json:"imports,omitempty"`
+	// Done: what the cells have defined so far, for completion; nil when
+	// the cell defined nothing new.
+	Defined *Defined `json:"defined,omitempty"`
 
 	// Ready.
 	PID int `json:"pid,omitempty"`
+}
+
+// Defined is what the cells of a session have defined.
+type Defined struct {
+	Symbols []complete.Symbol `json:"symbols"`
+	Imports map[string]string `json:"imports"`
 }
 
 // Error is a failed cell as Jupyter shows it.

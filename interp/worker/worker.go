@@ -49,7 +49,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer runtime.KeepAlive(cfg)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w := &runner{events: proto.NewWriter(cfg.Events), cells: make(chan *proto.Message, 16), quit: cancel,
+	w := &runner{events: proto.NewWriter(cfg.Events), cells: make(chan *proto.Message, 16), quit: cancel, reported: -1,
 		stdout: cfg.Stdout, stderr: cfg.Stderr}
 	w.in = newInput(w.emit)
 	sess, err := interp.New(interp.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Display: sink{w},
@@ -91,6 +91,8 @@ type runner struct {
 	mu      sync.Mutex
 	running uint64             // id of the cell running, 0 if none
 	stop    context.CancelFunc // interrupts it
+
+	reported int // the session generation whose symbols the kernel has
 
 	syncMu         sync.Mutex // orders markers and events
 	syncs          uint64     // markers written
@@ -161,7 +163,11 @@ func (w *runner) execute(ctx context.Context, sess *interp.Session, m *proto.Mes
 		w.send(&proto.Message{Kind: proto.KindResult, ID: m.ID, Data: out.Result})
 	}
 	done := &proto.Message{Kind: proto.KindDone, ID: m.ID, Goroutines: sess.Goroutines()}
-	done.Symbols, done.Imports = sess.Symbols()
+	if gen := sess.Generation(); gen != w.reported {
+		w.reported = gen
+		syms, imports := sess.Symbols()
+		done.Defined = &proto.Defined{Symbols: syms, Imports: imports}
+	}
 	if out.Err != nil {
 		done.Error = &proto.Error{Name: out.Err.Name, Value: out.Err.Value, Traceback: out.Err.Traceback}
 	}

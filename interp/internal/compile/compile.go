@@ -118,6 +118,8 @@ type Env struct {
 	Consts  map[string]bool
 	// Package returns the package name for an import path, and whether the interpreter has it.
 	Package func(path string) (name string, ok bool)
+	// Generation counts the Records that defined something.
+	Generation int
 }
 
 // NewEnv returns an empty Env using pkg to look up import paths.
@@ -135,6 +137,9 @@ func NewEnv(pkg func(path string) (string, bool)) *Env {
 
 // Record adds what a compiled chunk defined.
 func (e *Env) Record(d Defs) {
+	if len(d.Imports)+len(d.Decls)+len(d.Globals)+len(d.Funcs) > 0 {
+		e.Generation++
+	}
 	for name, path := range d.Imports {
 		e.Imports[name] = path
 	}
