@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +41,7 @@ type Supervisor struct {
 // execution is one cell in flight.
 type execution struct {
 	id        uint64
+	code      string // the cell, to point at its lines when the worker dies
 	w         *worker
 	events    chan *proto.Message // the worker's events for this cell
 	grace     chan struct{}       // closed when the interrupt grace ran out
@@ -152,7 +154,7 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 		return &proto.Error{Name: "KernelError", Value: err.Error(), Traceback: []string{err.Error()}}
 	}
 	s.nextID++
-	x := &execution{id: s.nextID, w: w, grace: make(chan struct{}), events: make(chan *proto.Message, 64)}
+	x := &execution{id: s.nextID, code: req.Code, w: w, grace: make(chan struct{}), events: make(chan *proto.Message, 64)}
 	s.run = x
 	s.mu.Unlock()
 	defer func() {
@@ -238,6 +240,14 @@ func (s *Supervisor) awaitOutput(w *worker, n uint64) {
 func (s *Supervisor) died(x *execution) *proto.Error {
 	x.w.kill("") // make sure it is gone; keeps an earlier reason
 	e := x.w.death()
+	if strings.Contains(e.Value, "concurrent map") {
+		// Go's trace of this crash shows the interpreter's frames, not the cell's lines.
+		if lines := mapWriteLines(x.code); len(lines) > 0 {
+			hint := append([]string{"The map writes in this cell (goroutines running them at once crash Go):"}, lines...)
+			hint = append(hint, "Guard them with a sync.Mutex, or give each goroutine its own map.")
+			e.Traceback = append(e.Traceback[:len(e.Traceback)-1], append(hint, e.Traceback[len(e.Traceback)-1])...)
+		}
+	}
 	s.mu.Lock()
 	if s.cur == x.w {
 		s.cur = nil

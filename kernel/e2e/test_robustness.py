@@ -47,6 +47,8 @@ wg.Wait()"""
     assert r.content["status"] == "error"
     err = r.error()
     assert "concurrent map" in err["evalue"], err
+    # The cell's own map write is pointed at, by its line in the cell.
+    assert "  9: m[i%100] = i" in err["traceback"], err["traceback"]
     assert_alive(kc)
 
 
