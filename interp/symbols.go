@@ -2,6 +2,7 @@ package interp
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/constant"
 	"go/parser"
@@ -182,3 +183,29 @@ func source(fset *token.FileSet, n ast.Node) string {
 	}
 	return b.String()
 }
+
+// Preview shows the value of a variable the cells defined, for inspection:
+// like the cell's result would show it, but bounded, so a variable holding a
+// million elements costs no more than a glance.
+func (s *Session) Preview(name string) (string, bool) {
+	v, ok := s.yi.Globals()[name]
+	if !ok || !v.IsValid() || !v.CanInterface() {
+		return "", false
+	}
+	switch v.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map, reflect.Chan:
+		if v.Len() > previewItems {
+			return fmt.Sprintf("%s of length %d", v.Type(), v.Len()), true
+		}
+	}
+	text := formatValue(v.Interface())
+	if len(text) > previewBytes {
+		text = text[:previewBytes] + "…"
+	}
+	return text, true
+}
+
+const (
+	previewItems = 50
+	previewBytes = 500
+)

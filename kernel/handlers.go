@@ -293,6 +293,11 @@ func (k *Kernel) inspect(_ context.Context, sock zmq4.Socket, m *wire.Message) {
 		return
 	}
 	text, found := k.completer.Inspect(req.Code, req.CursorPos, req.DetailLevel)
+	if name, ok := k.completer.VariableAt(req.Code, req.CursorPos); found && ok {
+		if v, ok := k.sup.Value(name); ok {
+			text += "\n\nvalue: " + v
+		}
+	}
 	data := map[string]any{}
 	if found {
 		data["text/plain"] = text

@@ -32,7 +32,8 @@ type Supervisor struct {
 
 	mu      sync.Mutex
 	cur     *worker
-	run     *execution // the cell running now, or nil
+	run     *execution                     // the cell running now, or nil
+	values  map[uint64]chan *proto.Message // value requests waiting for the worker
 	nextID  uint64
 	closed  bool
 	watches sync.WaitGroup // one watch goroutine per worker
@@ -84,7 +85,14 @@ func NewSupervisor(cmd WorkerCommand, log *slog.Logger, out func(name, text stri
 func (s *Supervisor) route(w *worker, m *proto.Message) {
 	s.mu.Lock()
 	x := s.run
+	waiter := s.values[m.ID]
 	s.mu.Unlock()
+	if m.Kind == proto.KindValue {
+		if waiter != nil {
+			waiter <- m // buffered
+		}
+		return
+	}
 	if x != nil && x.w == w && m.ID == x.id {
 		x.events <- m // Execute reads until the cell is done
 		return
@@ -306,6 +314,51 @@ func (s *Supervisor) Close() {
 		w.kill("The kernel shut down.")
 	}
 	s.watches.Wait()
+}
+
+// valueTimeout bounds the wait for a variable's value.
+const valueTimeout = time.Second
+
+// Value asks the worker for a short rendering of a variable's value. It
+// answers only between cells (a running cell may be changing it), and gives
+// up after valueTimeout.
+func (s *Supervisor) Value(name string) (string, bool) {
+	s.mu.Lock()
+	w := s.cur
+	if s.run != nil || w == nil {
+		s.mu.Unlock()
+		return "", false
+	}
+	select {
+	case <-w.ready:
+	default:
+		s.mu.Unlock()
+		return "", false
+	}
+	s.nextID++
+	id := s.nextID
+	c := make(chan *proto.Message, 1)
+	if s.values == nil {
+		s.values = map[uint64]chan *proto.Message{}
+	}
+	s.values[id] = c
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.values, id)
+		s.mu.Unlock()
+	}()
+	if err := w.send(&proto.Message{Kind: proto.KindValue, ID: id, Prompt: name}); err != nil {
+		return "", false
+	}
+	select {
+	case m := <-c:
+		return m.Value, m.Value != ""
+	case <-time.After(valueTimeout):
+		return "", false
+	case <-w.done:
+		return "", false
+	}
 }
 
 // PID is the current worker's process id, or 0.

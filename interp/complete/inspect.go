@@ -262,3 +262,20 @@ func splitKey(key string) (path, name string, ok bool) {
 	}
 	return key[:i], key[i+1:], true
 }
+
+// VariableAt names the variable the cells defined that the cursor is on (a
+// plain name, not a field after a dot), for the kernel to add its value to
+// an inspection.
+func (e *Engine) VariableAt(code string, cursor int) (string, bool) {
+	b := newSource(code).toByte(cursor)
+	if locate(code, b).kind != inCode {
+		return "", false
+	}
+	start, end := identAround(code, b)
+	if start == end || (start > 0 && code[start-1] == '.') {
+		return "", false
+	}
+	name := code[start:end]
+	sym := e.session.Load().symbols[name]
+	return name, sym != nil && sym.Kind == "var"
+}

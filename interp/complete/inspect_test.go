@@ -141,3 +141,26 @@ func BenchmarkInspect(b *testing.B) {
 		e.Inspect(code, cursor, 0)
 	}
 }
+
+func TestVariableAt(t *testing.T) {
+	e := New()
+	e.SetSession([]Symbol{{Name: "wg", Kind: "var", Type: "sync.WaitGroup"}, {Name: "double", Kind: "func"}}, nil)
+	tests := []struct {
+		code   string
+		cursor int
+		want   string
+		ok     bool
+	}{
+		{"wg", 2, "wg", true},
+		{"x := wg", 6, "wg", true},
+		{"double", 3, "double", false},
+		{"p.wg", 4, "", false},
+		{`"wg"`, 2, "", false},
+	}
+	for _, tt := range tests {
+		got, ok := e.VariableAt(tt.code, tt.cursor)
+		if ok != tt.ok || (ok && got != tt.want) {
+			t.Errorf("VariableAt(%q, %d) = %q, %v; want %q, %v", tt.code, tt.cursor, got, ok, tt.want, tt.ok)
+		}
+	}
+}

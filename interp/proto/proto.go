@@ -29,6 +29,7 @@ const (
 	KindExecute    = "execute"     // run Code as cell ID
 	KindInterrupt  = "interrupt"   // stop the running cell
 	KindInputReply = "input_reply" // Value answers the last input request
+	KindValue      = "value"       // request: the value of variable Prompt; event: its Value
 
 	// Events.
 	KindReady        = "ready"         // the interpreter is ready for cells

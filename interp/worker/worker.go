@@ -52,13 +52,15 @@ func Run(ctx context.Context, cfg Config) error {
 	w := &runner{events: proto.NewWriter(cfg.Events), cells: make(chan *proto.Message, 16), quit: cancel, reported: -1,
 		stdout: cfg.Stdout, stderr: cfg.Stderr}
 	w.in = newInput(w.emit)
-	sess, err := interp.New(interp.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Display: sink{w},
+	var err error
+	w.sess, err = interp.New(interp.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Display: sink{w},
 		// os.Exit in a cell ends this process, as in a Go program; the
 		// kernel reports the status and starts a fresh worker.
 		Exit: os.Exit})
 	if err != nil {
 		return err
 	}
+	sess := w.sess
 	if err := w.events.Write(&proto.Message{Kind: proto.KindReady, PID: os.Getpid()}); err != nil {
 		return err
 	}
@@ -92,7 +94,8 @@ type runner struct {
 	running uint64             // id of the cell running, 0 if none
 	stop    context.CancelFunc // interrupts it
 
-	reported int // the session generation whose symbols the kernel has
+	reported int             // the session generation whose symbols the kernel has
+	sess     *interp.Session // set before the request reader starts
 
 	syncMu         sync.Mutex // orders markers and events
 	syncs          uint64     // markers written
@@ -119,6 +122,10 @@ func (w *runner) read(ctx context.Context, r *proto.Reader) error {
 			w.interrupt(m.ID)
 		case proto.KindInputReply:
 			w.in.reply(m)
+		case proto.KindValue:
+			// Read between cells, while the kernel waits for the answer.
+			v, _ := w.sess.Preview(m.Prompt)
+			w.send(&proto.Message{Kind: proto.KindValue, ID: m.ID, Value: v})
 		}
 	}
 }

@@ -81,3 +81,14 @@ def test_failed_cell_aborts_the_queued_ones(kernel):
         replies[r["parent_header"]["msg_id"]] = r["content"]["status"]
     assert replies == {first: "error", second: "aborted"}
     assert run(kc, "2 + 2").result() == "4"
+
+
+def test_inspect_variable_shows_type_and_value(kernel):
+    _, kc = kernel
+    run(kc, "inspected := []int{4, 5, 6}\nhuge := make([]byte, 1<<20)")
+    kc.inspect("inspected", 3)
+    text = kc.get_shell_msg(timeout=10)["content"]["data"]["text/plain"]
+    assert "[]int" in text and "value: [4 5 6]" in text, text
+    kc.inspect("huge", 2)
+    text = kc.get_shell_msg(timeout=10)["content"]["data"]["text/plain"]
+    assert "value: []uint8 of length 1048576" in text, text
