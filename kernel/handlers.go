@@ -59,7 +59,22 @@ func (k *Kernel) kernelInfo(_ context.Context, sock zmq4.Socket, m *wire.Message
 			{"text": "A Tour of Go", "url": "https://go.dev/tour/"},
 		},
 		"debugger": false,
+		// Not part of the protocol (clients ignore unknown fields): what a
+		// workshop host or a soak test needs to see that the kernel stays flat.
+		"gokernel": k.stats(),
 	})
+}
+
+// stats describes the kernel process's own load.
+func (k *Kernel) stats() map[string]any {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return map[string]any{
+		"goroutines":      runtime.NumGoroutine(),
+		"heap_bytes":      m.HeapAlloc,
+		"execution_count": k.executionCount(),
+		"worker_pid":      k.sup.PID(),
+	}
 }
 
 type executeRequest struct {

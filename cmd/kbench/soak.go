@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
 	"time"
 
+	"github.com/gokernel/gokernel/cmd/kbench/internal/jupyter"
 	"github.com/gokernel/gokernel/cmd/kbench/internal/procfs"
 	"github.com/gokernel/gokernel/cmd/kbench/internal/stats"
 )
@@ -36,7 +38,11 @@ type soakSample struct {
 	KernelRSS     int64 `json:"kernel_rss_bytes"`
 	TotalRSS      int64 `json:"kernel_and_worker_rss_bytes"`
 	KernelThreads int   `json:"kernel_threads"`
-	WorkerThreads int   `json:"worker_threads"` // summed over the kernel's descendants
+	// KernelGoroutines and KernelHeap are the kernel's own account, from the
+	// "gokernel" field of its kernel_info_reply.
+	KernelGoroutines int   `json:"kernel_goroutines"`
+	KernelHeap       int64 `json:"kernel_heap"`
+	WorkerThreads    int   `json:"worker_threads"` // summed over the kernel's descendants
 }
 
 // soakCell is cell i of the mix: a definition, a print, three goroutines
@@ -92,6 +98,9 @@ func (b *bench) soak(ctx context.Context, n int) (*soakResult, error) {
 			return err
 		}
 		sm := soakSample{Cells: cells, KernelRSS: t.Root.RSS, TotalRSS: t.Total, KernelThreads: t.Root.Threads}
+		if g, h, err := kernelStats(ctx, s.client); err == nil {
+			sm.KernelGoroutines, sm.KernelHeap = g, h
+		}
 		for _, pid := range procfs.Descendants(s.proc.PID()) {
 			if st, err := procfs.ReadStatus(pid); err == nil {
 				sm.WorkerThreads += st.Threads
@@ -99,7 +108,8 @@ func (b *bench) soak(ctx context.Context, n int) (*soakResult, error) {
 		}
 		res.Samples = append(res.Samples, sm)
 		b.log.Info("soak", "cells", cells, "kernel_rss", mib(sm.KernelRSS), "total_rss", mib(sm.TotalRSS),
-			"kernel_threads", sm.KernelThreads, "worker_threads", sm.WorkerThreads)
+			"kernel_threads", sm.KernelThreads, "worker_threads", sm.WorkerThreads,
+			"kernel_goroutines", sm.KernelGoroutines, "kernel_heap", mib(sm.KernelHeap))
 		return nil
 	}
 	if err := sample(0); err != nil {
@@ -150,6 +160,31 @@ func (r *soakResult) print(w io.Writer) {
 	line("kernel RSS", first.KernelRSS, last.KernelRSS, mib)
 	line("kernel + worker RSS", first.TotalRSS, last.TotalRSS, mib)
 	line("kernel threads", int64(first.KernelThreads), int64(last.KernelThreads), n)
+	line("kernel goroutines", int64(first.KernelGoroutines), int64(last.KernelGoroutines), n)
+	line("kernel Go heap", first.KernelHeap, last.KernelHeap, mib)
 	line("worker threads", int64(first.WorkerThreads), int64(last.WorkerThreads), n)
 	tw.Flush()
+}
+
+// kernelStats reads the kernel's goroutine count and heap from the "gokernel"
+// field of a kernel_info_reply.
+func kernelStats(ctx context.Context, c *jupyter.Client) (goroutines int, heap int64, err error) {
+	id, _, err := c.Send(jupyter.Shell, "kernel_info_request", map[string]any{})
+	if err != nil {
+		return 0, 0, err
+	}
+	r, err := c.Reply(ctx, jupyter.Shell, id, 5*time.Second)
+	if err != nil {
+		return 0, 0, err
+	}
+	var content struct {
+		Stats struct {
+			Goroutines int   `json:"goroutines"`
+			Heap       int64 `json:"heap_bytes"`
+		} `json:"gokernel"`
+	}
+	if err := json.Unmarshal(r.Msg.Content, &content); err != nil {
+		return 0, 0, err
+	}
+	return content.Stats.Goroutines, content.Stats.Heap, nil
 }
