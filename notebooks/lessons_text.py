@@ -218,7 +218,6 @@ lesson(
         import (
             "fmt"
             "runtime"
-            "sort"
             "sync"
             "time"
 
@@ -235,7 +234,7 @@ lesson(
         A and B, each doing twenty slices of that work, and records every slice on a
         **timeline** — one row per goroutine, time going right. After each slice a goroutine
         calls `runtime.Gosched()` to offer the CPU to someone else, so the turns are short enough
-        to see. `parallelShare` reads the timeline back and reports for how much of the busy
+        to see. `Overlap` reads the timeline back and reports for how much of the busy
         time two or more goroutines were running at the same instant.
         """,
         r"""
@@ -243,7 +242,7 @@ lesson(
         A와 B를 띄우고, 각자 이 일을 스무 토막씩 하게 하면서 토막마다 **타임라인**에 기록합니다.
         타임라인은 고루틴마다 한 줄이고, 시간은 오른쪽으로 흐릅니다. 고루틴은 한 토막을 끝낼
         때마다 `runtime.Gosched()`를 불러 다른 고루틴에게 CPU를 양보하는데, 차례가 눈에 보일
-        만큼 짧게 바뀌도록 하려는 것입니다. `parallelShare`는 기록된 타임라인을 다시 읽어서, 바쁘게
+        만큼 짧게 바뀌도록 하려는 것입니다. `Overlap`은 기록된 타임라인을 다시 읽어서, 바쁘게
         돈 시간 가운데 고루틴 둘 이상이 같은 순간에 돌고 있던 시간이 몇 퍼센트인지 알려 줍니다.
         """,
     ),
@@ -278,43 +277,6 @@ lesson(
             return tl
         }
 
-        type edge struct {
-            at    time.Duration
-            delta int
-        }
-
-        func parallelShare(tl *timeline.Timeline) float64 {
-            var edges []edge
-            for _, s := range tl.Spans() {
-                if s.Kind == timeline.Running {
-                    edges = append(edges, edge{s.Start, 1}, edge{s.End, -1})
-                }
-            }
-            sort.Slice(edges, func(i, j int) bool {
-                if edges[i].at != edges[j].at {
-                    return edges[i].at < edges[j].at
-                }
-                return edges[i].delta < edges[j].delta
-            })
-            var busy, several time.Duration
-            running := 0
-            for i, e := range edges {
-                if i > 0 {
-                    gap := e.at - edges[i-1].at
-                    if running >= 1 {
-                        busy += gap
-                    }
-                    if running >= 2 {
-                        several += gap
-                    }
-                }
-                running += e.delta
-            }
-            if busy == 0 {
-                return 0
-            }
-            return 100 * float64(several) / float64(busy)
-        }
         """
     ),
     md(
@@ -340,7 +302,7 @@ lesson(
     code(
         r"""
         oneCPU := twoGoroutines(1)
-        fmt.Printf("GOMAXPROCS(1): both goroutines running at once %.0f%% of the time\n", parallelShare(oneCPU))
+        fmt.Printf("GOMAXPROCS(1): both goroutines running at once %.0f%% of the time\n", oneCPU.Overlap())
         oneCPU
         """
     ),
@@ -363,7 +325,7 @@ lesson(
     code(
         r"""
         allCPUs := twoGoroutines(runtime.NumCPU())
-        fmt.Printf("GOMAXPROCS(NumCPU): both goroutines running at once %.0f%% of the time\n", parallelShare(allCPUs))
+        fmt.Printf("GOMAXPROCS(NumCPU): both goroutines running at once %.0f%% of the time\n", allCPUs.Overlap())
         allCPUs
         """
     ),
@@ -1525,7 +1487,6 @@ lesson(
         import (
             "fmt"
             "runtime"
-            "sort"
             "time"
 
             "gokernel/coro"
@@ -1641,43 +1602,6 @@ lesson(
     ),
     code(
         r"""
-        type edge struct {
-            at    time.Duration
-            delta int
-        }
-
-        func parallelShare(tl *timeline.Timeline) float64 {
-            var edges []edge
-            for _, s := range tl.Spans() {
-                if s.Kind == timeline.Running {
-                    edges = append(edges, edge{s.Start, 1}, edge{s.End, -1})
-                }
-            }
-            sort.Slice(edges, func(i, j int) bool {
-                if edges[i].at != edges[j].at {
-                    return edges[i].at < edges[j].at
-                }
-                return edges[i].delta < edges[j].delta
-            })
-            var busy, several time.Duration
-            running := 0
-            for i, e := range edges {
-                if i > 0 {
-                    gap := e.at - edges[i-1].at
-                    if running >= 1 {
-                        busy += gap
-                    }
-                    if running >= 2 {
-                        several += gap
-                    }
-                }
-                running += e.delta
-            }
-            if busy == 0 {
-                return 0
-            }
-            return 100 * float64(several) / float64(busy)
-        }
 
         func withCoroutine() *timeline.Timeline {
             tl := timeline.New()
@@ -1703,7 +1627,7 @@ lesson(
         }
 
         coroTL := withCoroutine()
-        fmt.Printf("coroutine: both sides running at once %.0f%% of the time\n", parallelShare(coroTL))
+        fmt.Printf("coroutine: both sides running at once %.0f%% of the time\n", coroTL.Overlap())
         coroTL
         """
     ),
@@ -1733,7 +1657,7 @@ lesson(
         }
 
         goTL := withGoroutine()
-        fmt.Printf("goroutine: both sides running at once %.0f%% of the time\n", parallelShare(goTL))
+        fmt.Printf("goroutine: both sides running at once %.0f%% of the time\n", goTL.Overlap())
         goTL
         """
     ),
@@ -1898,7 +1822,6 @@ lesson(
         import (
             "fmt"
             "runtime"
-            "sort"
             "sync"
             "time"
 
@@ -1913,43 +1836,6 @@ lesson(
             return s
         }
 
-        type edge struct {
-            at    time.Duration
-            delta int
-        }
-
-        func parallelShare(tl *timeline.Timeline) float64 {
-            var edges []edge
-            for _, s := range tl.Spans() {
-                if s.Kind == timeline.Running {
-                    edges = append(edges, edge{s.Start, 1}, edge{s.End, -1})
-                }
-            }
-            sort.Slice(edges, func(i, j int) bool {
-                if edges[i].at != edges[j].at {
-                    return edges[i].at < edges[j].at
-                }
-                return edges[i].delta < edges[j].delta
-            })
-            var busy, several time.Duration
-            running := 0
-            for i, e := range edges {
-                if i > 0 {
-                    gap := e.at - edges[i-1].at
-                    if running >= 1 {
-                        busy += gap
-                    }
-                    if running >= 2 {
-                        several += gap
-                    }
-                }
-                running += e.delta
-            }
-            if busy == 0 {
-                return 0
-            }
-            return 100 * float64(several) / float64(busy)
-        }
 
         func pool(workers, procs, jobs int) *timeline.Timeline {
             old := runtime.GOMAXPROCS(procs)
@@ -1990,7 +1876,7 @@ lesson(
             })
             tl.Stop()
             fmt.Printf("jobs done: %d, workers: %d, GOMAXPROCS(%d), time: %v, parses overlapping: %.0f%% of the time\n",
-                len(done), workers, procs, time.Since(start).Round(10*time.Millisecond), parallelShare(tl))
+                len(done), workers, procs, time.Since(start).Round(10*time.Millisecond), tl.Overlap())
             return tl
         }
         """

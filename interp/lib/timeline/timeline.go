@@ -17,8 +17,10 @@
 package timeline
 
 import (
+	"cmp"
 	"crypto/rand"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -152,6 +154,50 @@ func (tl *Timeline) Spans() []Span {
 		}
 	}
 	return spans
+}
+
+// Overlap is the share, in percent, of the time when some lane was running
+// during which two or more lanes were running at once: about 0 when the
+// goroutines took turns (concurrency on one CPU), up to 100 when they ran
+// side by side (parallelism). A goroutine preempted in the middle of a Run
+// span still counts as running, so a busy machine shows a few percent even
+// with GOMAXPROCS(1).
+func (tl *Timeline) Overlap() float64 {
+	type edge struct {
+		at    time.Duration
+		delta int
+	}
+	var edges []edge
+	for _, s := range tl.Spans() {
+		if s.Kind == Running {
+			edges = append(edges, edge{s.Start, 1}, edge{s.End, -1})
+		}
+	}
+	// Ends before starts at the same instant: touching spans don't overlap.
+	slices.SortFunc(edges, func(a, b edge) int {
+		if a.at != b.at {
+			return cmp.Compare(a.at, b.at)
+		}
+		return a.delta - b.delta
+	})
+	var busy, several time.Duration
+	running := 0
+	for i, e := range edges {
+		if i > 0 {
+			gap := e.at - edges[i-1].at
+			if running >= 1 {
+				busy += gap
+			}
+			if running >= 2 {
+				several += gap
+			}
+		}
+		running += e.delta
+	}
+	if busy == 0 {
+		return 0
+	}
+	return 100 * float64(several) / float64(busy)
 }
 
 // Marks returns the marks recorded so far, in the order they were made.

@@ -161,6 +161,16 @@ func TestSpans(t *testing.T) {
 	}
 }
 
+func TestOverlap(t *testing.T) {
+	// worker 1 runs 0-10 ms, worker 2 runs 5-20 ms: 20 ms busy, 5 of them both.
+	if got := record(t).Overlap(); got != 25 {
+		t.Errorf("Overlap() = %v, want 25", got)
+	}
+	if got := New().Overlap(); got != 0 {
+		t.Errorf("Overlap() of an empty timeline = %v, want 0", got)
+	}
+}
+
 // sameSpans compares spans as sets: goroutines started together may record
 // in either order.
 func sameSpans(got, want []Span) bool {
