@@ -89,6 +89,9 @@ type Session struct {
 	osStdout io.Writer
 	osStderr io.Writer
 
+	funcOwner map[string]*funcChunk // the chunk that declared each func last (redefine.go)
+	funcOrder int
+
 	cellsMu  sync.RWMutex
 	cells    map[int]cellSource // by sequence number, for positions and tracebacks
 	declared map[string]cellPos // where funcs are declared, by yaegi's name (main.f)
@@ -127,17 +130,18 @@ func New(cfg Config) (*Session, error) {
 		stderr = io.Discard
 	}
 	s := &Session{
-		exitHook: cfg.Exit,
-		sink:     cfg.Display,
-		pkgs:     map[string]string{},
-		filter:   &stderrFilter{w: stderr},
-		stderr:   stderr,
-		osStdin:  stdin,
-		osStdout: stdout,
-		osStderr: stderr,
-		cells:    map[int]cellSource{},
-		declared: map[string]cellPos{},
-		wake:     make(chan struct{}),
+		exitHook:  cfg.Exit,
+		sink:      cfg.Display,
+		pkgs:      map[string]string{},
+		filter:    &stderrFilter{w: stderr},
+		stderr:    stderr,
+		osStdin:   stdin,
+		osStdout:  stdout,
+		osStderr:  stderr,
+		cells:     map[int]cellSource{},
+		declared:  map[string]cellPos{},
+		funcOwner: map[string]*funcChunk{},
+		wake:      make(chan struct{}),
 	}
 	s.showFunc = reflect.ValueOf(s.show)
 	s.yi = interp.New(interp.Options{
@@ -250,6 +254,11 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *Error 
 		if compiled {
 			s.env.Record(ch.Defs)
 			s.recordDeclared(ch.Defs.Declared)
+			if isFuncChunk(ch) && src == ch.Src {
+				if e := s.recordFuncs(ch); e != nil {
+					return e
+				}
+			}
 		}
 		if e != nil {
 			if !compiled && len(ch.Ranges) > 0 && strings.Contains(e.Value, "nil type") {

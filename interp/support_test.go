@@ -33,6 +33,7 @@ var supportCases = []supportCase{
 	{"declarations and statements mixed, in any order", "", "x := double(21)\nfunc double(n int) int { return 2 * n }\nx", rewritten, "42"},
 	{"names defined by earlier cells", "kept := 7", "kept * 6", supported, "42"},
 	{"a whole program with package main and func main", "", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"hello\")\n}", rewritten, "hello"},
+	{"redefining a func that funcs of earlier cells call", "func unit() int { return 1 }\nfunc twice() int { return 2 * unit() }", "func unit() int { return 21 }\ntwice()", rewritten, "42"},
 	{"the same import in several cells", "import \"strings\"", "import \"strings\"\nstrings.ToUpper(\"go\")", rewritten, `"GO"`},
 	{"goroutines, channels, select, sync.WaitGroup", "", "import \"sync\"\nvar wg sync.WaitGroup\nch := make(chan int, 3)\nfor i := 1; i <= 3; i++ {\n\twg.Add(1)\n\tgo func(n int) { defer wg.Done(); ch <- n * n }(i)\n}\nwg.Wait()\nclose(ch)\ntotal := 0\nfor v := range ch {\n\ttotal += v\n}\ntotal", supported, "14"},
 	{"sync.Mutex, sync/atomic (atomic.Int64)", "", "import \"sync/atomic\"\nvar n atomic.Int64\nn.Add(5)\nn.Load()", supported, "5"},
