@@ -57,7 +57,7 @@ var supportCases = []supportCase{
 	{"range over a function (Go 1.23 iterators)", "", "func count(yield func(int) bool) {\n\tfor i := 0; i < 3; i++ {\n\t\tif !yield(i) {\n\t\t\treturn\n\t\t}\n\t}\n}\nfor v := range count {\n\t_ = v\n}", refused, "call count with a yield function"},
 	{"import \"iter\"", "", "import \"iter\"\nvar s iter.Seq[int]", refused, "gokernel/coro"},
 	{"packages outside the standard library", "", "import \"github.com/some/module\"", refused, "not other modules"},
-	{"changing a type an earlier cell defined", "type P struct{ A int }", "type P struct{ A, B int }", refused, "restart the kernel to redefine it, or use a new name"},
+	{"changing a type an earlier cell defined", "type P struct{ A int }", "type P struct{ A, B int }", refused, "run %reset (or restart the kernel) and run the cells again"},
 	{"generic slices functions the interpreter can't infer (e.g. slices.Insert)", "", "import \"slices\"\nq := slices.Insert([]int{2, 1}, 0, 5)\nq", refused, "inferred generic calls"},
 	{"syscall.Exec (would replace the interpreter)", "", "import (\"os\"; \"syscall\")\nerr := syscall.Exec(\"/bin/true\", nil, os.Environ())\nerr", refused, "not available in a notebook"},
 }

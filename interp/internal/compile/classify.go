@@ -274,7 +274,7 @@ func (c *compiler) redeclared(u *unit, id *ast.Ident, kind, name string, node as
 		return false
 	}
 	if prev != canon {
-		c.errorAt(id, "%s was already defined by an earlier cell, differently: the interpreter cannot change a %s once defined; restart the kernel to redefine it, or use a new name",
+		c.errorAt(id, "%s was already defined by an earlier cell, differently: the interpreter cannot change a %s once defined; run %%reset (or restart the kernel) and run the cells again to redefine it, or use a new name",
 			key, kind)
 	}
 	return true
