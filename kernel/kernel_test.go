@@ -21,6 +21,7 @@ type client struct {
 	shell   zmq4.Socket
 	control zmq4.Socket
 	iopub   zmq4.Socket
+	iopubQ  chan *wire.Message // decoded iopub messages, read by one goroutine
 	session string
 }
 
@@ -99,6 +100,19 @@ func startKernel(t *testing.T) *client {
 	if err := c.iopub.SetOption(zmq4.OptionSubscribe, ""); err != nil {
 		t.Fatal(err)
 	}
+	c.iopubQ = make(chan *wire.Message, 256)
+	go func() { // ends when the cleanup closes the socket
+		defer close(c.iopubQ)
+		for {
+			zm, err := c.iopub.Recv()
+			if err != nil {
+				return
+			}
+			if m, err := wire.Decode(zm.Frames, c.signer); err == nil {
+				c.iopubQ <- m
+			}
+		}
+	}()
 	return c
 }
 
@@ -143,22 +157,27 @@ func (c *client) recv(sock zmq4.Socket) *wire.Message {
 }
 
 // iopubUntilIdle returns the iopub messages whose parent is msgID, up to and
-// including its idle status.
-func (c *client) iopubUntilIdle(msgID string) []*wire.Message {
+// including its idle status, or fails after timeout.
+func (c *client) iopubUntilIdle(msgID string, timeout time.Duration) ([]*wire.Message, bool) {
 	c.t.Helper()
 	var got []*wire.Message
+	deadline := time.After(timeout)
 	for {
-		m := c.recv(c.iopub)
-		parent, err := m.Parent()
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		if parent.MsgID != msgID {
-			continue
-		}
-		got = append(got, m)
-		if m.Header.MsgType == "status" && jsonField(c.t, m.Content, "execution_state") == "idle" {
-			return got
+		select {
+		case m, ok := <-c.iopubQ:
+			if !ok {
+				return got, false
+			}
+			parent, err := m.Parent()
+			if err != nil || parent.MsgID != msgID {
+				continue
+			}
+			got = append(got, m)
+			if m.Header.MsgType == "status" && jsonField(c.t, m.Content, "execution_state") == "idle" {
+				return got, true
+			}
+		case <-deadline:
+			return got, false
 		}
 	}
 }
@@ -178,6 +197,7 @@ func TestKernelOverLoopback(t *testing.T) {
 	// The first kernel_info may go out before the SUB socket's subscription
 	// reached the kernel: ask until iopub answers, as jupyter_client does.
 	var id string
+	ready := false
 	for range 50 {
 		id = c.send(c.shell, "kernel_info_request", map[string]any{})
 		reply := c.recv(c.shell)
@@ -187,24 +207,26 @@ func TestKernelOverLoopback(t *testing.T) {
 		if got := jsonField(t, reply.Content, "protocol_version"); got != wire.ProtocolVersion {
 			t.Fatalf("protocol_version %v", got)
 		}
-		done := make(chan struct{})
-		go func() { defer close(done); c.iopubUntilIdle(id) }()
-		select {
-		case <-done:
-			goto ready
-		case <-time.After(200 * time.Millisecond):
+		if _, ok := c.iopubUntilIdle(id, 200*time.Millisecond); ok {
+			ready = true
+			break
 		}
 	}
-	t.Fatal("no iopub status for kernel_info")
-ready:
+	if !ready {
+		t.Fatal("no iopub status for kernel_info")
+	}
 
 	id = c.send(c.shell, "execute_request", map[string]any{"code": "result:42", "silent": false, "store_history": true})
 	reply := c.recv(c.shell)
 	if got := jsonField(t, reply.Content, "status"); got != "ok" {
 		t.Fatalf("execute status %v: %s", got, reply.Content)
 	}
+	msgs, ok := c.iopubUntilIdle(id, 10*time.Second)
+	if !ok {
+		t.Fatal("no idle for the execute")
+	}
 	var types []string
-	for _, m := range c.iopubUntilIdle(id) {
+	for _, m := range msgs {
 		types = append(types, m.Header.MsgType)
 	}
 	want := []string{"status", "execute_input", "execute_result", "status"}
