@@ -190,6 +190,9 @@ func (h *cellHandler) Result(data, metadata map[string]any) {
 	if h.silent {
 		return
 	}
+	if text, ok := data["text/plain"].(string); ok {
+		h.k.recordOutput(h.count, text)
+	}
 	h.k.publish(h.parent, "execute_result", map[string]any{
 		"execution_count": h.count, "data": data, "metadata": orEmpty(metadata),
 	})
@@ -366,7 +369,15 @@ func (k *Kernel) history(_ context.Context, sock zmq4.Socket, m *wire.Message) {
 	}
 	out := make([][]any, 0, len(picked))
 	for _, e := range picked {
-		out = append(out, []any{0, e.line, e.input})
+		var item any = e.input
+		if req.Output { // (input, output) pairs, as IPython gives them
+			var output any
+			if e.output != "" {
+				output = e.output
+			}
+			item = []any{e.input, output}
+		}
+		out = append(out, []any{0, e.line, item})
 	}
 	k.reply(sock, m, "history_reply", map[string]any{"status": "ok", "history": out})
 }

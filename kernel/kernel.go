@@ -67,8 +67,18 @@ type Kernel struct {
 }
 
 type historyEntry struct {
-	line  int
-	input string
+	line   int
+	input  string
+	output string // the result's text, if the cell had one
+}
+
+// recordOutput remembers the result of cell count for history requests.
+func (k *Kernel) recordOutput(count int, text string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if n := len(k.past); n > 0 && k.past[n-1].line == count {
+		k.past[n-1].output = text
+	}
 }
 
 // New returns a kernel for cfg; Run serves it.
