@@ -42,12 +42,18 @@ class GoKernelConformance(jupyter_kernel_test.KernelTests):
     def setUpClass(cls):
         cls._prefix = tempfile.TemporaryDirectory(prefix="gokernel-conformance-")
         subprocess.run([str(_binary()), "install", "--prefix", cls._prefix.name], check=True, capture_output=True)
+        cls._old_path = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = os.path.join(cls._prefix.name, "share", "jupyter")
         super().setUpClass()
 
     @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
+        # Put back the kernelspec the other test modules share.
+        if cls._old_path is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = cls._old_path
         cls._prefix.cleanup()
 
 
