@@ -6,10 +6,13 @@
 //
 //	Run ─┬─ heartbeat      echo loop; ends when Run closes the hb socket
 //	     ├─ recv(shell)    socket → shellQ; ends when Run closes the socket
-//	     ├─ recv(control)  socket → control handlers, in order
-//	     ├─ recv(stdin)    socket → input replies
-//	     ├─ serveShell     shellQ → handlers, one request at a time
-//	     └─ Supervisor     worker process + its pipe readers; Close ends them
+//	     ├─ serveShell     shellQ → handlers in order; ends when shellQ closes
+//	     │    └─ executeCells  execute requests, one cell at a time (so Tab
+//	     │                     is answered while a cell runs); ends with serveShell
+//	     ├─ serveControl   control socket → handlers, in order
+//	     ├─ serveStdin     stdin socket → the cell waiting for input
+//	     └─ Supervisor     worker process, its pipe readers and memory watch;
+//	                       Close ends them
 //
 // Run cancels its context when a shutdown request arrives or the caller
 // cancels; it then closes the sockets and the supervisor and returns after
@@ -127,9 +130,7 @@ func (k *Kernel) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	shellQ := make(chan *wire.Message, 64)
-	wg.Add(6)
-	// Load the completion index now, so the first Tab doesn't wait for it.
-	go func() { defer wg.Done(); k.completer.Complete("", 0) }()                  // ends when loaded
+	wg.Add(5)
 	go func() { defer wg.Done(); k.heartbeat() }()                                // ends when hb closes
 	go func() { defer wg.Done(); defer close(shellQ); k.recv(k.shell, shellQ) }() // ends when shell closes
 	go func() { defer wg.Done(); k.serveShell(ctx, shellQ) }()                    // ends when shellQ closes
