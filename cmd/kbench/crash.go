@@ -123,18 +123,10 @@ type restartKernel struct {
 }
 
 func (b *bench) measureRestart(ctx context.Context) (*restartResult, error) {
-	var sessions []*session
-	defer func() {
-		for _, s := range sessions {
-			s.shutdown(context.WithoutCancel(ctx))
-		}
-	}()
-	for _, k := range []kind{b.goK, b.pyK} {
-		s, err := b.start(ctx, k, fastDial)
-		if err != nil {
-			return nil, err
-		}
-		sessions = append(sessions, s)
+	sessions, stop, err := b.startEach(ctx)
+	defer stop()
+	if err != nil {
+		return nil, err
 	}
 	samples := map[string][]time.Duration{}
 	for i := range restartRuns {

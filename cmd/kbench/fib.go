@@ -35,19 +35,13 @@ type fibResult struct {
 }
 
 func (b *bench) measureFib(ctx context.Context) (*fibResult, error) {
-	var sessions []*session
-	defer func() {
-		for _, s := range sessions {
-			s.shutdown(context.WithoutCancel(ctx))
-		}
-	}()
-	for _, k := range []kind{b.goK, b.pyK} {
-		s, err := b.start(ctx, k, fastDial)
-		if err != nil {
-			return nil, err
-		}
-		sessions = append(sessions, s)
-		if _, err := s.client.MustOK(ctx, k.code.fibDecl, cellTimeout); err != nil {
+	sessions, stop, err := b.startEach(ctx)
+	defer stop()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sessions {
+		if _, err := s.client.MustOK(ctx, s.kind.code.fibDecl, cellTimeout); err != nil {
 			return nil, err
 		}
 	}

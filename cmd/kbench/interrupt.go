@@ -31,18 +31,13 @@ type interruptKernel struct {
 }
 
 func (b *bench) measureInterrupt(ctx context.Context) (*interruptResult, error) {
-	var sessions []*session
-	defer func() {
-		for _, s := range sessions {
-			s.shutdown(context.WithoutCancel(ctx))
-		}
-	}()
-	for _, k := range []kind{b.goK, b.pyK} {
-		s, err := b.start(ctx, k, fastDial)
-		if err != nil {
-			return nil, err
-		}
-		sessions = append(sessions, s)
+	sessions, stop, err := b.startEach(ctx)
+	defer stop()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sessions {
+		k := s.kind
 		if _, err := s.client.MustOK(ctx, k.code.loopInit, cellTimeout); err != nil {
 			return nil, err
 		}

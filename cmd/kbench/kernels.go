@@ -123,6 +123,24 @@ type session struct {
 	ready  jupyter.Ready
 }
 
+// startEach starts one kernel of each kind, gokernel first, for the
+// measures that alternate between them; stop shuts down all that started.
+func (b *bench) startEach(ctx context.Context) (sessions []*session, stop func(), err error) {
+	stop = func() {
+		for _, s := range sessions {
+			s.shutdown(context.WithoutCancel(ctx))
+		}
+	}
+	for _, k := range []kind{b.goK, b.pyK} {
+		s, err := b.start(ctx, k, fastDial)
+		if err != nil {
+			return sessions, stop, err
+		}
+		sessions = append(sessions, s)
+	}
+	return sessions, stop, nil
+}
+
 // start starts a kernel of kind k and waits until it is ready. A kernel
 // that exits before it is ready (another process may have taken one of its
 // ports in the meantime) is started once more on new ports.

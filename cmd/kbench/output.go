@@ -45,18 +45,13 @@ func (b *bench) measureOutput(ctx context.Context) (*outputResult, error) {
 		want.WriteString(strconv.Itoa(i))
 		want.WriteByte('\n')
 	}
-	var sessions []*session
-	defer func() {
-		for _, s := range sessions {
-			s.shutdown(context.WithoutCancel(ctx))
-		}
-	}()
-	for _, k := range []kind{b.goK, b.pyK} {
-		s, err := b.start(ctx, k, fastDial)
-		if err != nil {
-			return nil, err
-		}
-		sessions = append(sessions, s)
+	sessions, stop, err := b.startEach(ctx)
+	defer stop()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sessions {
+		k := s.kind
 		if k.code.setup != "" {
 			if _, err := s.client.MustOK(ctx, k.code.setup, cellTimeout); err != nil {
 				return nil, err

@@ -64,18 +64,10 @@ func memoryOf(t procfs.Tree) memory {
 }
 
 func (b *bench) measureRoundTrip(ctx context.Context) (*roundTripResult, error) {
-	var sessions []*session
-	defer func() {
-		for _, s := range sessions {
-			s.shutdown(context.WithoutCancel(ctx))
-		}
-	}()
-	for _, k := range []kind{b.goK, b.pyK} {
-		s, err := b.start(ctx, k, fastDial)
-		if err != nil {
-			return nil, err
-		}
-		sessions = append(sessions, s)
+	sessions, stop, err := b.startEach(ctx)
+	defer stop()
+	if err != nil {
+		return nil, err
 	}
 	res := &roundTripResult{}
 	out := map[string]*roundTripKernel{goName: &res.Go, pyName: &res.Py}
