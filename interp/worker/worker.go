@@ -90,9 +90,10 @@ type runner struct {
 	cells  chan *proto.Message
 	quit   context.CancelFunc // ends Run: the kernel is gone
 
-	mu      sync.Mutex
-	running uint64             // id of the cell running, 0 if none
-	stop    context.CancelFunc // interrupts it
+	mu       sync.Mutex
+	running  uint64             // id of the cell running, 0 if none
+	stop     context.CancelFunc // interrupts it
+	deadlock bool               // every goroutine was waiting when it was interrupted
 
 	reported int             // the session generation whose symbols the kernel has
 	sess     *interp.Session // set before the request reader starts
@@ -137,11 +138,13 @@ func (w *runner) current() uint64 {
 	return w.running
 }
 
-// interrupt stops cell id (any cell if id is 0).
+// interrupt stops cell id (any cell if id is 0), noting first whether the
+// cell was deadlocked, for the learner.
 func (w *runner) interrupt(id uint64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.stop != nil && (id == 0 || id == w.running) {
+		w.deadlock = deadlocked()
 		w.stop()
 	}
 }
@@ -149,7 +152,7 @@ func (w *runner) interrupt(id uint64) {
 func (w *runner) execute(ctx context.Context, sess *interp.Session, m *proto.Message) {
 	cctx, cancel := context.WithCancel(ctx)
 	w.mu.Lock()
-	w.running, w.stop = m.ID, cancel
+	w.running, w.stop, w.deadlock = m.ID, cancel, false
 	w.mu.Unlock()
 	w.in.begin(cctx, m.ID, m.AllowStdin)
 
@@ -164,7 +167,14 @@ func (w *runner) execute(ctx context.Context, sess *interp.Session, m *proto.Mes
 	w.in.end()
 	w.mu.Lock()
 	w.running, w.stop = 0, nil
+	deadlock := w.deadlock
 	w.mu.Unlock()
+	if deadlock && out.Err != nil && out.Err.Name == interp.NameInterrupted {
+		out.Err.Value += ": every goroutine was waiting (on a channel, a select or a lock) with nothing left to wake it, a deadlock"
+		out.Err.Traceback = append(out.Err.Traceback,
+			"Hint: every goroutine was waiting, so none could ever have woken the others: a deadlock.",
+			"A Go program would stop with \"fatal error: all goroutines are asleep - deadlock!\"")
+	}
 
 	if out.Result != nil {
 		w.send(&proto.Message{Kind: proto.KindResult, ID: m.ID, Data: out.Result})

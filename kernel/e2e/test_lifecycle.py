@@ -35,12 +35,13 @@ def worker_pids(kernel_pid):
     return out
 
 
-@pytest.mark.parametrize("code", [
-    "for { i++ }",
-    'import "time"\ntime.Sleep(time.Hour)',
-    "<-make(chan int)",
+@pytest.mark.parametrize("code,deadlock", [
+    ("for { i++ }", False),
+    ('import "time"\ntime.Sleep(time.Hour)', False),
+    ("<-make(chan int)", True),
+    ('import "sync"\nvar mu sync.Mutex\nmu.Lock()\nmu.Lock()', True),
 ])
-def test_interrupt_stops_cell_and_keeps_names(kernel, code):
+def test_interrupt_stops_cell_and_keeps_names(kernel, code, deadlock):
     km, kc = kernel
     run(kc, "i := 0\nkept := 41")
     msg_id = kc.execute(code)
@@ -58,6 +59,8 @@ def test_interrupt_stops_cell_and_keeps_names(kernel, code):
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "Interrupted"
     assert elapsed < 1.0, elapsed
+    # A cell where every goroutine waits is told it deadlocked; a busy or sleeping one is not.
+    assert ("deadlock" in reply["content"]["evalue"]) == deadlock, reply["content"]["evalue"]
     collect(kc, msg_id)
     assert run(kc, "kept + 1").result() == "42"
 
