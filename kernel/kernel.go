@@ -152,6 +152,9 @@ func (k *Kernel) bind(ctx context.Context) error {
 		old := syscall.Umask(0o077)
 		defer syscall.Umask(old)
 	}
+	if err := registerGuard(); err != nil {
+		return fmt.Errorf("register the guarded transports: %w", err)
+	}
 	k.shell = zmq4.NewRouter(ctx, zmq4.WithTimeout(5*time.Second))
 	k.control = zmq4.NewRouter(ctx, zmq4.WithTimeout(5*time.Second))
 	k.stdin = zmq4.NewRouter(ctx, zmq4.WithTimeout(5*time.Second))
@@ -171,7 +174,7 @@ func (k *Kernel) bind(ctx context.Context) error {
 		{"iopub", k.iopub, c.IOPubPort},
 		{"heartbeat", k.hb, c.HBPort},
 	} {
-		if err := s.sock.Listen(c.Endpoint(s.port)); err != nil {
+		if err := s.sock.Listen(guardedEndpoint(c.Endpoint(s.port))); err != nil {
 			return fmt.Errorf("bind %s on %s: %w", s.name, c.Endpoint(s.port), err)
 		}
 	}

@@ -144,3 +144,20 @@ def test_two_clients_each_get_their_replies_and_all_iopub(kernel):
         assert seen == {a, b}
     finally:
         other.stop_channels()
+
+
+def test_frame_claiming_a_terabyte_does_not_kill_the_kernel(kernel):
+    """zmq4 would allocate what the header claims, before any signature check."""
+    import socket as pysocket
+    km, kc = kernel
+    info = km.get_connection_info()
+    s = pysocket.create_connection((info["ip"], info["shell_port"]))
+    try:
+        greeting = b"\xff" + b"\x00" * 8 + b"\x7f" + b"\x03\x00" + b"NULL".ljust(20, b"\x00") + b"\x00" + b"\x00" * 31
+        s.sendall(greeting)
+        s.sendall(b"\x06" + (1 << 40).to_bytes(8, "big"))  # a long command frame of 1 TB
+        time.sleep(0.5)
+    finally:
+        s.close()
+    assert run(kc, "1 + 2").result() == "3"
+    assert km.is_alive()
