@@ -43,21 +43,12 @@ func Percentile(samples []time.Duration, p float64) time.Duration {
 
 // Median is the middle sample (the mean of the two middle ones for an even
 // count), or 0 for no samples.
-func Median(samples []time.Duration) time.Duration {
-	if len(samples) == 0 {
-		return 0
-	}
-	s := slices.Clone(samples)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
+func Median(samples []time.Duration) time.Duration { return median(samples) }
 
 // MedianInt is Median for integers.
-func MedianInt(samples []int64) int64 {
+func MedianInt(samples []int64) int64 { return median(samples) }
+
+func median[T ~int64](samples []T) T {
 	if len(samples) == 0 {
 		return 0
 	}
