@@ -348,7 +348,7 @@ func (s *Supervisor) Value(name string) (string, bool) {
 		delete(s.values, id)
 		s.mu.Unlock()
 	}()
-	if err := w.send(&proto.Message{Kind: proto.KindValue, ID: id, Prompt: name}); err != nil {
+	if err := w.send(&proto.Message{Kind: proto.KindValue, ID: id, Name: name}); err != nil {
 		return "", false
 	}
 	select {

@@ -29,7 +29,7 @@ const (
 	KindExecute    = "execute"     // run Code as cell ID
 	KindInterrupt  = "interrupt"   // stop the running cell
 	KindInputReply = "input_reply" // Value answers the last input request
-	KindValue      = "value"       // request: the value of variable Prompt; event: its Value
+	KindValue      = "value"       // request: the value of variable Name; event: its Value
 
 	// Events.
 	KindReady        = "ready"         // the interpreter is ready for cells
@@ -65,6 +65,9 @@ type Message struct {
 	DisplayID string         `json:"display_id,omitempty"`
 	Update    bool           `json:"update,omitempty"` // update_display_data instead of display_data
 	Wait      bool           `json:"wait,omitempty"`   // clear_output: wait for the next output
+
+	// Value request: the variable.
+	Name string `json:"name,omitempty"`
 
 	// Input request and reply.
 	Prompt   string `json:"prompt,omitempty"`

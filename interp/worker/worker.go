@@ -125,7 +125,7 @@ func (w *runner) read(ctx context.Context, r *proto.Reader) error {
 			w.in.reply(m)
 		case proto.KindValue:
 			// Read between cells, while the kernel waits for the answer.
-			v, _ := w.sess.Preview(m.Prompt)
+			v, _ := w.sess.Preview(m.Name)
 			w.send(&proto.Message{Kind: proto.KindValue, ID: m.ID, Value: v})
 		}
 	}
