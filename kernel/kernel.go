@@ -267,29 +267,27 @@ func (k *Kernel) serveShell(ctx context.Context, q <-chan *wire.Message) {
 // stop_on_error: false.
 func (k *Kernel) executeCells(ctx context.Context, cells chan *wire.Message) {
 	for m := range cells {
-		if ok := k.handleExecute(ctx, m); ok {
-			continue
-		}
-		for {
-			select {
-			case next, open := <-cells:
-				if !open {
-					return
-				}
-				k.abort(next)
-				continue
-			default:
-			}
-			break
+		if !k.handleExecute(ctx, m) {
+			k.abortQueued(ctx, cells)
 		}
 	}
 }
 
-// abort answers an execute request that a failed cell cancelled.
-func (k *Kernel) abort(m *wire.Message) {
-	k.publish(m, "status", map[string]string{"execution_state": "busy"})
-	k.reply(k.shell, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.executionCount()})
-	k.publish(m, "status", map[string]string{"execution_state": "idle"})
+// abortQueued answers the execute requests waiting in cells as aborted.
+func (k *Kernel) abortQueued(ctx context.Context, cells chan *wire.Message) {
+	for {
+		select {
+		case m, ok := <-cells:
+			if !ok {
+				return
+			}
+			k.wrap(ctx, k.shell, m, func(k *Kernel, _ context.Context, sock zmq4.Socket, m *wire.Message) {
+				k.reply(sock, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.executionCount()})
+			})
+		default:
+			return
+		}
+	}
 }
 
 func (k *Kernel) serveControl(ctx context.Context) {
