@@ -28,7 +28,7 @@ test: ## install test tools if missing, then run every test (unit, race, e2e)
 	.ci/deps test
 	$(MAKE) lint
 	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 ./interp/... # again without -race: cases yaegi itself races on
+	$(GO) test -count=1 ./eval/... ./lang/... ./lib/... ./worker/... ./workerproto/... # again without -race: cases yaegi itself races on
 	$(MAKE) fuzz FUZZTIME=3s
 	$(MAKE) e2e
 	$(MAKE) browser
@@ -37,7 +37,7 @@ unit: ## unit tests only, with the race detector
 	$(GO) test -race -short ./...
 
 e2e: build ## end-to-end tests through Debian's Jupyter clients, and every lesson notebook
-	GOKERNEL_BIN=$(abspath $(BIN)) $(PY) -m pytest -q -p no:cacheprovider kernel/e2e notebooks/notebooks_test.py
+	GOKERNEL_BIN=$(abspath $(BIN)) $(PY) -m pytest -q -p no:cacheprovider e2e notebooks/notebooks_test.py
 
 browser: build ## a lesson run in Notebook in headless Chromium (installs chromium and jupyter-notebook if missing)
 	.ci/deps browser
@@ -49,7 +49,7 @@ notebooks: build ## run the lesson notebooks against bin/gokernel and save them 
 
 FUZZTIME ?= 10s
 fuzz: ## run each fuzz target for FUZZTIME (10s)
-	for t in FuzzDecode FuzzConnectionInfo; do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./kernel/wire || exit 1; done
+	for t in FuzzDecode FuzzConnectionInfo; do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./jupyter/wire || exit 1; done
 
 lint: ## gofmt, go vet and staticcheck (pinned in go.mod as a tool)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi

@@ -22,10 +22,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gokernel/gokernel/interp/worker"
-	"github.com/gokernel/gokernel/kernel"
-	"github.com/gokernel/gokernel/kernel/kernelspec"
-	"github.com/gokernel/gokernel/kernel/wire"
+	"github.com/gokernel/gokernel/jupyter"
+	"github.com/gokernel/gokernel/jupyter/kernelspec"
+	"github.com/gokernel/gokernel/jupyter/wire"
+	"github.com/gokernel/gokernel/worker"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -105,13 +105,13 @@ func runKernel(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
 	}
-	limit, err := kernel.MemoryLimit()
+	limit, err := jupyter.MemoryLimit()
 	if err != nil {
 		return err
 	}
-	k, err := kernel.New(kernel.Config{
+	k, err := jupyter.New(jupyter.Config{
 		Conn:    conn,
-		Worker:  kernel.WorkerCommand{Path: exe, Args: []string{"worker"}, MemoryLimit: limit},
+		Worker:  jupyter.WorkerCommand{Path: exe, Args: []string{"worker"}, MemoryLimit: limit},
 		Log:     log,
 		Version: version,
 	})

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gokernel/gokernel/cmd/kbench/internal/jupyter"
 	"github.com/gokernel/gokernel/cmd/kbench/internal/stats"
-	"github.com/gokernel/gokernel/kernel/wire"
+	"github.com/gokernel/gokernel/jupyter/wire"
 )
 
 const (

@@ -13,7 +13,7 @@ import (
 	"github.com/go-zeromq/zmq4"
 	"github.com/google/uuid"
 
-	"github.com/gokernel/gokernel/kernel/wire"
+	"github.com/gokernel/gokernel/jupyter/wire"
 )
 
 // Channel names a kernel socket a client sends on.

@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/cmd/kbench/internal/procfs"
-	"github.com/gokernel/gokernel/kernel/wire"
+	"github.com/gokernel/gokernel/jupyter/wire"
 )
 
 // Interrupt modes of a kernelspec.

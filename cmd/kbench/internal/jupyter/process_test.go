@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gokernel/gokernel/kernel/wire"
+	"github.com/gokernel/gokernel/jupyter/wire"
 )
 
 func TestNewConnectionsAreDistinctAndOutsideEphemeralRange(t *testing.T) {

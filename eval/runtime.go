@@ -1,0 +1,305 @@
+package eval
+
+import (
+	"bytes"
+	"fmt"
+	"github.com/gokernel/gokernel/lib/display"
+	"io"
+	"reflect"
+	"regexp"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gokernel/gokernel/eval/internal/compile"
+)
+
+// runtimeSymbols is the native package generated code calls (compile.RuntimePackage), bound to
+// the session.
+func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
+	return map[string]map[string]reflect.Value{
+		compile.RuntimePackage + "/rt": {
+			"Go":        reflect.ValueOf(s.goroutine),
+			"Defer":     reflect.ValueOf(s.deferCall),
+			"RunDefers": reflect.ValueOf(s.runDefers),
+			"Begin":     reflect.ValueOf(s.begin),
+			"Show":      s.showFunc,
+			"Clear":     reflect.ValueOf(clearValue),
+		},
+	}
+}
+
+// chunkStart tracks whether a statement chunk began running its code.
+type chunkStart struct {
+	id        int64
+	g         int64         // the goroutine running it, set by Begin
+	started   chan struct{} // closed by Begin
+	abandoned bool          // cancelled before Begin: Begin stops it
+	once      sync.Once
+}
+
+// beginChunk registers the statement chunk about to be evaluated.
+func (s *Session) beginChunk() *chunkStart {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chunks++
+	s.chunk = &chunkStart{id: s.chunks, started: make(chan struct{})}
+	return s.chunk
+}
+
+// begin is called first by every statement chunk. A chunk cancelled while yaegi compiled it
+// must not run, but yaegi runs it anyway: begin ends its goroutine instead of returning. Not
+// with a panic: yaegi reads the global frame unlocked while a panic leaves it, and the next
+// chunk may be running there already.
+func (s *Session) begin(id int64) {
+	s.mu.Lock()
+	c := s.chunk
+	stale := c == nil || c.id != id
+	if !stale {
+		c.g = goroutineID()
+		c.once.Do(func() { close(c.started) })
+	}
+	stop := stale || c.abandoned
+	s.mu.Unlock()
+	if stop {
+		runtime.Goexit()
+	}
+}
+
+// abandon marks a cancelled chunk and waits until yaegi's evaluation of it is no longer
+// compiling: until Begin ran (at once if the chunk had begun). Begin does not run if the chunk
+// does not compile, or if yaegi's stop came after the program started and before its first
+// step; in both cases yaegi is past compiling, and the wait ends after a short while.
+func (s *Session) abandon(c *chunkStart) {
+	s.mu.Lock()
+	c.abandoned = true
+	s.mu.Unlock()
+	t := time.NewTimer(100 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-c.started:
+	case <-t.C:
+	}
+}
+
+// goroutine runs a goroutine started by a go statement of a cell (see compile's rewriteGo). A
+// panic in it would end the process; it is recovered and reported: as the running cell's error
+// (which stops the cell), or on stderr when no cell runs.
+func (s *Session) goroutine(pos string, f func()) {
+	s.live.Add(1)
+	go func() { // ends when f returns: yaegi stops interpreted code at an interrupt
+		defer s.live.Add(-1)
+		defer func() {
+			if r := recover(); r != nil {
+				s.goroutinePanic(pos, r)
+			}
+		}()
+		f()
+	}()
+}
+
+// goroutinePanic reports a goroutine's panic.
+func (s *Session) goroutinePanic(pos string, r any) {
+	lines := s.filter.take(goroutineID())
+	if code, ok := exitCode(r); ok {
+		s.mu.Lock()
+		run := s.run
+		if run != nil && run.stopped == nil {
+			run.stopped = exitError(code, pos)
+			run.cancel()
+		}
+		s.mu.Unlock()
+		if run == nil {
+			fmt.Fprintf(s.stderr, "os.Exit(%d) in a goroutine started by an earlier cell (at %s) ended that goroutine\n", code, pos)
+		}
+		return
+	}
+	if len(lines) > 0 {
+		lines = lines[:len(lines)-1] // the goroutine's generated root function
+	}
+	e := s.panicError(r, lines)
+	e.Traceback = append(e.Traceback, "in a goroutine started at "+pos)
+	s.mu.Lock()
+	run := s.run
+	if run != nil && run.stopped == nil {
+		run.stopped = e
+		run.cancel()
+	}
+	s.mu.Unlock()
+	if run == nil {
+		fmt.Fprintf(s.stderr, "panic in a goroutine started by an earlier cell: %s\n", e.Value)
+		for _, l := range e.Traceback[1:] {
+			fmt.Fprintln(s.stderr, l)
+		}
+	}
+}
+
+// deferCall registers a top-level defer of the running cell (see compile's rewriteDefer).
+func (s *Session) deferCall(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.run != nil {
+		s.run.defers = append(s.run.defers, f)
+	}
+}
+
+// runDefers runs the running cell's top-level defers, last first.
+func (s *Session) runDefers() {
+	for {
+		s.mu.Lock()
+		var f func()
+		if n := len(s.run.defers); n > 0 {
+			f = s.run.defers[n-1]
+			s.run.defers = s.run.defers[:n-1]
+		}
+		s.mu.Unlock()
+		if f == nil {
+			return
+		}
+		f()
+	}
+}
+
+// exitSignal is the panic value of os.Exit in a cell: it ends the cell, not the process.
+type exitSignal struct{ code int }
+
+func (s *Session) exit(code int) {
+	if s.exitHook != nil {
+		s.exitHook(code)
+	}
+	panic(exitSignal{code})
+}
+
+// exitCode returns the code of an os.Exit panic.
+func exitCode(r any) (int, bool) {
+	if v, ok := r.(reflect.Value); ok && v.IsValid() && v.CanInterface() {
+		r = v.Interface()
+	}
+	e, ok := r.(exitSignal)
+	return e.code, ok
+}
+
+// sleep is time.Sleep for cells: an interrupt wakes it, so a cell sleeping for an hour stops
+// at once instead of leaving a goroutine behind.
+func (s *Session) sleep(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.interrupted():
+	}
+}
+
+// interrupted returns a channel closed at the next interrupt.
+func (s *Session) interrupted() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.wake
+}
+
+// wakeSleepers closes the interrupt channel and makes a new one.
+func (s *Session) wakeSleepers() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.wake)
+	s.wake = make(chan struct{})
+}
+
+// show receives the value of a cell's final expression.
+func (s *Session) show(v ...any) {
+	result := map[string]any{"text/plain": formatValues(v)}
+	if len(v) == 1 {
+		// Pictures, timelines and values with a MIMEBundle method show as themselves.
+		if b, ok := display.BundleOf(v[0]); ok {
+			result = b
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.run != nil {
+		s.run.result = result
+	}
+}
+
+// clearValue implements the clear builtin (Go 1.21) for the prelude.
+func clearValue(v any) {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Map:
+		rv.Clear()
+	case reflect.Slice:
+		for i := range rv.Len() {
+			rv.Index(i).SetZero()
+		}
+	}
+}
+
+// stderrFilter is the interpreter's stderr. Yaegi writes a line "L:C: panic: f(...)" for every
+// interpreted frame a panic unwinds, on the panicking goroutine; the filter keeps those (they
+// become the traceback of that goroutine's panic) and passes everything else through untouched.
+// Yaegi writes each such line in one Write.
+type stderrFilter struct {
+	w io.Writer
+
+	mu    sync.Mutex
+	lines []panicLine
+}
+
+// A panicLine is a line of yaegi's panic trace and the goroutine that wrote it.
+type panicLine struct {
+	g    int64
+	text string
+}
+
+var panicLinePattern = regexp.MustCompile(`^(?:_\.go:)?\d+:\d+: panic: [^\n]*\n$`)
+
+// maxPanicLines bounds the lines kept: panics recovered by cells leave lines nobody takes.
+const maxPanicLines = 256
+
+func (f *stderrFilter) Write(p []byte) (int, error) {
+	if len(p) < 512 && panicLinePattern.Match(p) {
+		line := panicLine{g: goroutineID(), text: string(p[:len(p)-1])}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if len(f.lines) == maxPanicLines {
+			f.lines = f.lines[1:]
+		}
+		f.lines = append(f.lines, line)
+		return len(p), nil
+	}
+	return f.w.Write(p)
+}
+
+// take returns (and forgets) the panic lines goroutine g wrote.
+func (f *stderrFilter) take(g int64) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var mine []string
+	rest := f.lines[:0]
+	for _, l := range f.lines {
+		if l.g == g {
+			mine = append(mine, l.text)
+		} else {
+			rest = append(rest, l)
+		}
+	}
+	f.lines = rest
+	return mine
+}
+
+// goroutineID returns the current goroutine's number, from the header of its stack trace.
+// Only used on rare paths: a panic line, the start of a statement chunk.
+func goroutineID() int64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseInt(string(b), 10, 64)
+	return id
+}

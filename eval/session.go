@@ -1,0 +1,417 @@
+// Package interp compiles notebook cells into yaegi evaluations and runs them.
+//
+// A [Session] owns one yaegi interpreter. [Session.Execute] compiles a cell with the cell
+// compiler (package interp/internal/compile: it splits the cell, rewrites what yaegi gets wrong
+// and orders the pieces) and evaluates the resulting chunks one by one with a context, so that
+// cancelling the context interrupts the cell. Names a cell defines stay defined for later cells.
+//
+// Generated code calls a native package of the session (runtime.go): Go starts a cell's
+// goroutines, Show receives the final expression's value, Begin starts every statement chunk.
+//
+// Goroutines:
+//
+//	caller ── Execute ── EvalWithContext ── yaegi's goroutine per chunk (ends with the chunk;
+//	   │                                     after a cancel, at its next step or at Begin)
+//	   └── Goroutines() counts ── Go ── one goroutine per go statement of a cell (ends when its
+//	                                    function returns, or at an interrupt: yaegi then stops
+//	                                    every interpreted goroutine; a panic in it becomes the
+//	                                    running cell's error, or a report on Stderr)
+//
+// A goroutine blocked in native code (sync.WaitGroup.Wait, a read of Stdin) outlives an
+// interrupt until that call returns; time.Sleep in cells wakes at an interrupt.
+package eval
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gokernel/gokernel/eval/internal/compile"
+	"github.com/gokernel/gokernel/lib/display"
+	"github.com/traefik/yaegi/interp"
+)
+
+// Config is what a Session reads and writes.
+type Config struct {
+	Stdin  io.Reader // what os.Stdin and fmt.Scan* read in cells; nil reads nothing
+	Stdout io.Writer // fmt.Print*, print, println, os.Stdout in cells; nil discards
+	Stderr io.Writer // log.*, os.Stderr in cells, reports of goroutine panics; nil discards
+
+	// Packages are extra native packages cells can import, each a yaegi symbol table
+	// ("import/path/name" -> symbol -> value) passed to the interpreter's Use on its own.
+	Packages []map[string]map[string]reflect.Value
+
+	// Display receives what cells show with the gokernel/display, progress and timeline
+	// packages; nil drops it.
+	Display display.Sink
+
+	// Exit, if set, is what os.Exit, syscall.Exit and log.Fatal call (after log.Fatal's
+	// message): the worker ends its process, as a Go program would. When nil, an exit
+	// ends only the cell, with an Exit error.
+	Exit func(code int)
+}
+
+// Cell is one notebook cell to run.
+type Cell struct {
+	Name string // shown in positions, e.g. "cell[3]"; empty means "cell"
+	Code string
+}
+
+// Outcome is what running a cell produced.
+type Outcome struct {
+	Result map[string]any // MIME bundle of the final expression's value ("text/plain": string); nil when there is none
+	Err    *Error         // nil on success
+}
+
+// Session runs cells in one interpreter. Names defined by a cell persist for later cells.
+type Session struct {
+	yi       *interp.Interpreter
+	exitHook func(code int) // Config.Exit
+	sink     display.Sink   // Config.Display
+	env      *compile.Env
+	pkgs     map[string]string // import path -> package name, for every native package
+	filter   *stderrFilter     // the interpreter's stderr
+	stderr   io.Writer         // the user's stderr
+	showFunc reflect.Value     // the runtime's Show, also a key of the interpreter's MapTypes
+	live     atomic.Int64      // goroutines started by cells and still running
+	seq      int               // the running cell's number, 1..compile.SeqWrap (it wraps)
+
+	// What cells see as os.Stdin, os.Stdout and os.Stderr (cells may assign them).
+	osStdin  io.Reader
+	osStdout io.Writer
+	osStderr io.Writer
+
+	funcOwner map[string]*funcChunk // the chunk that declared each func last (redefine.go)
+	funcOrder int
+
+	cellsMu  sync.RWMutex
+	cells    map[int]cellSource // by sequence number, for positions and tracebacks
+	declared map[string]cellPos // where funcs are declared, by yaegi's name (main.f)
+
+	mu     sync.Mutex
+	run    *run          // the running cell; nil between cells
+	wake   chan struct{} // closed at the next interrupt: wakes time.Sleep in cells
+	chunk  *chunkStart   // the statement chunk being evaluated
+	chunks int64         // statement chunks so far
+}
+
+// cellSource is a cell as evaluated, for messages.
+type cellSource struct {
+	name  string
+	lines []string
+}
+
+// run is the state of a running cell that goroutines may change.
+type run struct {
+	cancel  context.CancelFunc
+	stopped *Error         // why the cell was stopped from outside: a goroutine's panic or os.Exit
+	result  map[string]any // set by Show
+	defers  []func()       // the cell's top-level defers, run at its end
+}
+
+// New makes a Session.
+func New(cfg Config) (*Session, error) {
+	stdin, stdout, stderr := cfg.Stdin, cfg.Stdout, cfg.Stderr
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	s := &Session{
+		exitHook:  cfg.Exit,
+		sink:      cfg.Display,
+		pkgs:      map[string]string{},
+		filter:    &stderrFilter{w: stderr},
+		stderr:    stderr,
+		osStdin:   stdin,
+		osStdout:  stdout,
+		osStderr:  stderr,
+		cells:     map[int]cellSource{},
+		declared:  map[string]cellPos{},
+		funcOwner: map[string]*funcChunk{},
+		wake:      make(chan struct{}),
+	}
+	s.showFunc = reflect.ValueOf(s.show)
+	s.yi = interp.New(interp.Options{
+		GoPath:               "/nonexistent/gokernel", // cells import native packages only
+		SourcecodeFilesystem: emptyFS{},
+		Stdin:                stdin,
+		Stdout:               stdout,
+		Stderr:               s.filter,
+		Args:                 []string{"cell"},
+		Unrestricted:         true, // os.Getenv and child processes see the real environment
+	})
+	if s.sink == nil {
+		s.sink = discardSink{}
+	}
+	if err := s.loadSymbols(cfg.Packages); err != nil {
+		return nil, err
+	}
+	s.env = compile.NewEnv(func(path string) (string, bool) {
+		name, ok := s.pkgs[path]
+		return name, ok
+	})
+	if err := s.eval(prelude); err != nil {
+		return nil, fmt.Errorf("interp: evaluating the prelude: %w", err)
+	}
+	return s, nil
+}
+
+// Goroutines returns how many goroutines started by cells are still running.
+func (s *Session) Goroutines() int { return int(s.live.Load()) }
+
+// Execute compiles and runs one cell. Cancelling ctx interrupts it: the Outcome then has
+// Err.Name "Interrupted", and names defined by earlier cells survive. Execute is not safe for
+// concurrent use (one cell at a time).
+func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
+	s.seq = s.seq%compile.SeqWrap + 1 // see compile.LineBase
+	seq := s.seq
+	name := cell.Name
+	if name == "" {
+		name = "cell"
+	}
+	s.cellsMu.Lock()
+	s.cells[seq] = cellSource{name: name, lines: strings.Split(cell.Code, "\n")}
+	s.cellsMu.Unlock()
+
+	defer func() {
+		if r := recover(); r != nil { // a bug of the cell compiler or the session: report, don't crash
+			s.mu.Lock()
+			s.run = nil
+			s.mu.Unlock()
+			out = Outcome{Err: &Error{Name: NameRuntime, Value: fmt.Sprintf("internal error: %v", r)}}
+		}
+	}()
+	prog, err := compile.Compile(s.env, compile.Cell{Seq: seq, Name: name, Src: cell.Code})
+	if err != nil {
+		var list compile.ErrorList
+		if errors.As(err, &list) {
+			return Outcome{Err: s.compileErrors(seq, list)}
+		}
+		return Outcome{Err: &Error{Name: NameCompile, Value: err.Error(), Traceback: []string{err.Error()}}}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r := &run{cancel: cancel}
+	s.mu.Lock()
+	s.run = r
+	s.mu.Unlock()
+
+	e := s.runChunks(ctx, prog.Chunks)
+	if prog.Finally != nil && (e == nil || e.Name != NameInterrupted) {
+		// The cell's defers run, as they would at the end of main, even after a panic.
+		if fe := s.runChunks(ctx, []compile.Chunk{*prog.Finally}); e == nil {
+			e = fe
+		}
+	}
+
+	s.mu.Lock()
+	s.run = nil
+	if e == nil {
+		e = r.stopped // a goroutine panicked after the last chunk
+	}
+	result := r.result
+	s.mu.Unlock()
+
+	if e != nil && e.Name == "" {
+		e = nil // os.Exit(0)
+	}
+	if e != nil {
+		return Outcome{Err: e}
+	}
+	return Outcome{Result: result}
+}
+
+// runChunks evaluates a compiled cell's chunks in order.
+func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *Error {
+	useAlt := false
+	for _, ch := range chunks {
+		src := ch.Src
+		if useAlt && ch.Alt != "" {
+			src = ch.Alt
+		}
+		compiled, e := s.evalChunk(ctx, ch, src)
+		if !compiled && ch.Alt != "" && !useAlt {
+			// The final expression is a call without results (nothing ran: the chunk only
+			// declares the function showing it). Run it without showing a value.
+			if compiled, e = s.evalChunk(ctx, ch, ch.Alt); compiled {
+				useAlt = true
+			}
+		}
+		if compiled {
+			s.env.Record(ch.Defs)
+			s.recordDeclared(ch.Defs.Declared)
+			if isFuncChunk(ch) && src == ch.Src {
+				if e := s.recordFuncs(ch); e != nil {
+					return e
+				}
+			}
+		}
+		if e != nil {
+			if !compiled && len(ch.Ranges) > 0 && strings.Contains(e.Value, "nil type") {
+				e = s.rangeError(ch, ch.Ranges[0])
+			}
+			return e
+		}
+	}
+	return nil
+}
+
+// rangeError explains a "nil type" of yaegi in a chunk with a range it may not handle.
+func (s *Session) rangeError(ch compile.Chunk, n compile.Note) *Error {
+	p := cellPos{seq: s.seq, line: n.Line, col: n.Col}
+	msg := fmt.Sprintf("the interpreter failed on range over %s: if that is an integer (Go 1.22 range over int), "+
+		"write for i := 0; i < %s; i++ instead", n.Text, n.Text)
+	if s.isFunc(n.Text) || slices.Contains(ch.Defs.Funcs, n.Text) || strings.Contains(ch.Src, "func "+n.Text+"(") {
+		msg = fmt.Sprintf("range over a function (Go 1.23 iterators) is not supported by the interpreter: "+
+			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true }), "+
+			"or use gokernel/coro to pull values one at a time", n.Text, n.Text)
+	}
+	e := &Error{Name: NameCompile, Value: s.where(p) + ": " + msg}
+	e.Traceback = append([]string{e.Value}, s.excerpt(p)...)
+	return e
+}
+
+// isFunc tells whether expr names a func, or a variable holding one.
+func (s *Session) isFunc(expr string) bool {
+	if strings.HasPrefix(expr, "func(") || s.env.Funcs[expr] {
+		return true
+	}
+	v, ok := s.yi.Globals()[expr]
+	return ok && v.IsValid() && v.Kind() == reflect.Func
+}
+
+// evalChunk evaluates a chunk and reports whether it compiled, and how it failed.
+//
+// Declarations run no code of the cell: they are evaluated to the end, ignoring ctx, so that
+// no compilation is left running after an interrupt (yaegi's state is not safe for two).
+// Statements run with ctx. Yaegi does not honor a cancel that comes while it compiles: it then
+// runs the statements anyway, after returning. So every statement chunk starts with a call of
+// the runtime's Begin, which refuses to go on for a chunk that was cancelled, and after a
+// cancel evalChunk waits for that call (see begin and abandon in runtime.go).
+//
+// EvalWithContext, not Compile and ExecuteWithContext: the latter returns through named
+// results that its goroutine, still running after a cancel, writes too (a data race).
+func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (compiled bool, e *Error) {
+	if !ch.Stmt {
+		_, err := s.yi.EvalWithContext(context.Background(), src)
+		return s.evalError(err, nil)
+	}
+	if ctx.Err() != nil {
+		return true, s.stopped()
+	}
+	started := s.beginChunk()
+	// Begin gets the position of the chunk's first statement: yaegi names a frame in a panic by
+	// the position of its first statement.
+	directive := ""
+	if strings.HasPrefix(src, ";/*line ") {
+		directive = src[1 : strings.Index(src, "*/")+2]
+	}
+	_, err := s.yi.EvalWithContext(ctx, ";"+directive+compile.RuntimeName+".Begin("+strconv.FormatInt(started.id, 10)+");"+src[1:])
+	if ctx.Err() == nil {
+		return s.evalError(err, started)
+	}
+	// Cancelled: by the caller (an interrupt), or by a goroutine's panic or os.Exit. Yaegi has
+	// stopped every interpreted goroutine; wake the sleeping ones so they notice.
+	s.abandon(started)
+	s.wakeSleepers()
+	return true, s.stopped()
+}
+
+// stopped returns the error of a cell whose context was cancelled.
+func (s *Session) stopped() *Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.run.stopped != nil {
+		return s.run.stopped
+	}
+	return interruptedError()
+}
+
+// evalError classifies an error of EvalWithContext for a chunk (started is nil for declarations).
+func (s *Session) evalError(err error, started *chunkStart) (compiled bool, e *Error) {
+	if err == nil {
+		return true, nil
+	}
+	var pe interp.Panic
+	if !errors.As(err, &pe) {
+		return false, s.yaegiCompileError(err) // a parse or type error: nothing ran
+	}
+	if !bytes.Contains(pe.Stack, []byte("interp.(*Interpreter).Execute(")) {
+		// Yaegi's compiler panicked (it does with "nil type"): an error of the cell.
+		return false, s.yaegiCompileError(fmt.Errorf("%s", panicValue(pe.Value)))
+	}
+	var lines []string
+	if started != nil {
+		s.mu.Lock()
+		g := started.g
+		s.mu.Unlock()
+		lines = s.filter.take(g)
+	}
+	if code, ok := exitCode(pe.Value); ok {
+		return true, exitError(code, "")
+	}
+	return true, s.panicError(pe.Value, lines)
+}
+
+// eval evaluates internal source (the prelude).
+func (s *Session) eval(src string) error {
+	if _, err := s.yi.EvalWithContext(context.Background(), src); err != nil {
+		return err
+	}
+	return nil
+}
+
+// recordDeclared records where the funcs of the running cell are declared.
+func (s *Session) recordDeclared(d map[string]compile.Pos) {
+	if len(d) == 0 {
+		return
+	}
+	s.cellsMu.Lock()
+	defer s.cellsMu.Unlock()
+	for name, p := range d {
+		s.declared[name] = cellPos{seq: s.seq, line: p.Line, col: p.Col}
+	}
+}
+
+// declaredAt returns where a func is declared, by yaegi's name for it.
+func (s *Session) declaredAt(name string) (cellPos, bool) {
+	s.cellsMu.RLock()
+	defer s.cellsMu.RUnlock()
+	p, ok := s.declared[name]
+	return p, ok
+}
+
+// cellName returns the name of cell seq.
+func (s *Session) cellName(seq int) string {
+	s.cellsMu.RLock()
+	defer s.cellsMu.RUnlock()
+	if c, ok := s.cells[seq]; ok {
+		return c.name
+	}
+	return "prelude"
+}
+
+// cellLine returns line n (from 1) of cell seq.
+func (s *Session) cellLine(seq, n int) (string, bool) {
+	s.cellsMu.RLock()
+	defer s.cellsMu.RUnlock()
+	c, ok := s.cells[seq]
+	if !ok || n < 1 || n > len(c.lines) {
+		return "", false
+	}
+	return strings.TrimRight(c.lines[n-1], "\r"), true
+}

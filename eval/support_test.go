@@ -1,0 +1,149 @@
+package eval
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var updateSupport = flag.Bool("update-support", false, "rewrite docs/go-support.md from TestGoSupport")
+
+// How the kernel answers a piece of Go.
+const (
+	supported = "supported" // runs as it is
+	rewritten = "rewritten" // the cell compiler rewrites it before the interpreter sees it
+	refused   = "refused"   // a clear error that says what to write instead
+)
+
+// supportCase is one row of docs/go-support.md: each is run, and must do what
+// the row says, so the table can't drift from the kernel.
+type supportCase struct {
+	feature string
+	setup   string // run first, in the same session
+	code    string
+	how     string
+	want    string // in the result, the output, or (refused) the error
+}
+
+var supportCases = []supportCase{
+	{"declarations and statements mixed, in any order", "", "x := double(21)\nfunc double(n int) int { return 2 * n }\nx", rewritten, "42"},
+	{"names defined by earlier cells", "kept := 7", "kept * 6", supported, "42"},
+	{"a whole program with package main and func main", "", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"hello\")\n}", rewritten, "hello"},
+	{"redefining a func that funcs of earlier cells call", "func unit() int { return 1 }\nfunc twice() int { return 2 * unit() }", "func unit() int { return 21 }\ntwice()", rewritten, "42"},
+	{"the same import in several cells", "import \"strings\"", "import \"strings\"\nstrings.ToUpper(\"go\")", rewritten, `"GO"`},
+	{"goroutines, channels, select, sync.WaitGroup", "", "import \"sync\"\nvar wg sync.WaitGroup\nch := make(chan int, 3)\nfor i := 1; i <= 3; i++ {\n\twg.Add(1)\n\tgo func(n int) { defer wg.Done(); ch <- n * n }(i)\n}\nwg.Wait()\nclose(ch)\ntotal := 0\nfor v := range ch {\n\ttotal += v\n}\ntotal", supported, "14"},
+	{"sync.Mutex, sync/atomic (atomic.Int64)", "", "import \"sync/atomic\"\nvar n atomic.Int64\nn.Add(5)\nn.Load()", supported, "5"},
+	{"context with a timeout", "", "import (\"context\"; \"time\")\nctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)\ndefer cancel()\n<-ctx.Done()\nctx.Err()", supported, "context deadline exceeded"},
+	{"for i := range n (Go 1.22)", "", "sum := 0\nfor i := range 5 {\n\tsum += i\n}\nsum", rewritten, "10"},
+	{"per-iteration loop variables (Go 1.22)", "", "import \"sort\"\nvar fs []func() int\nfor i := 0; i < 3; i++ {\n\tfs = append(fs, func() int { return i })\n}\ngot := []int{fs[0](), fs[1](), fs[2]()}\nsort.Ints(got)\ngot", rewritten, "[0 1 2]"},
+	{"min, max and clear (Go 1.21 builtins)", "", "m := map[string]int{\"a\": 1}\nclear(m)\n[]int{min(3, 1, 2), max(3, 1, 2), len(m)}", rewritten, "[1 3 0]"},
+	{"comma-ok map index and type assertion at the top of a cell", "", "m2 := map[string]int{\"a\": 1}\nv, ok := m2[\"a\"]\nvar e any = 3\nn, isInt := e.(int)\n[]any{v, ok, n, isInt}", rewritten, "[1 true 3 true]"},
+	{"a panic in a goroutine (ends the cell, keeps the session)", "", "import \"time\"\ngo func() { panic(\"boom\") }()\ntime.Sleep(time.Second)", rewritten, "boom"},
+	{"top-level defer (runs at the end of the cell)", "", "import \"fmt\"\ndefer fmt.Println(\"last\")\nfmt.Println(\"first\")", rewritten, "first\nlast"},
+	{"os/exec: child processes", "", "import \"os/exec\"\nout, _ := exec.Command(\"echo\", \"from a child\").Output()\nstring(out)", supported, "from a child"},
+	{"os/signal with syscall signal names", "", "import (\"os\"; \"os/signal\"; \"syscall\")\nsig := make(chan os.Signal, 1)\nsignal.Notify(sig, syscall.SIGUSR1)\nsyscall.Kill(os.Getpid(), syscall.SIGUSR1)\n<-sig", supported, "user defined signal 1"},
+	{"errors.Is and errors.As on standard errors", "", "import (\"errors\"; \"io/fs\"; \"os\")\n_, err := os.Open(\"/nonexistent\")\nvar pe *fs.PathError\n[]bool{errors.Is(err, fs.ErrNotExist), errors.As(err, &pe)}", supported, "[true true]"},
+	{"sort.Ints, sort.Strings, sort.Float64s, sort.Slice", "", "import \"sort\"\nxs := []float64{2.5, 1}\nsort.Float64s(xs)\nws := []string{\"b\", \"a\"}\nsort.Slice(ws, func(i, j int) bool { return ws[i] < ws[j] })\n[]any{xs, ws}", supported, "[[1 2.5] [a b]]"},
+	{"slices.Contains, slices.Index", "", "import \"slices\"\n[]any{slices.Contains([]int{1, 2}, 2), slices.Index([]string{\"a\", \"b\"}, \"b\")}", supported, "[true 1]"},
+	{"slices.Sort, SortFunc, Min, Max, Reverse, BinarySearch", "", "import (\"slices\"; \"strings\")\nxs := []int{3, 1, 2}\nslices.Sort(xs)\nws := []string{\"ccc\", \"a\", \"bb\"}\nslices.SortFunc(ws, func(a, b string) int { return strings.Compare(a, b) })\nslices.Reverse(ws)\ni, found := slices.BinarySearch(xs, 2)\n[]any{xs, ws, slices.Min(xs), slices.Max([]float64{1.5, 2.5}), i, found}", rewritten, "[[1 2 3] [ccc bb a] 1 2.5 1 true]"},
+	{"generic types and explicitly instantiated generic funcs", "", "type Number interface{ ~int | ~float64 }\nfunc Sum[T Number](xs []T) T {\n\tvar s T\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\nSum[int]([]int{1, 2, 3})", supported, "6"},
+	{"coroutines: gokernel/coro over iter.Pull", "", "import \"gokernel/coro\"\ngen := coro.New(func(yield func(any) bool) { yield(1); yield(2) })\ngen.Take(5)", supported, "[1 2]"},
+	{"os.Exit (ends the cell with its status; in the kernel, the interpreter process)", "", "import \"os\"\nos.Exit(3)", rewritten, "exit status 3"},
+	{"v, ok := <-ch at the top of a cell", "", "ch := make(chan int, 1)\nch <- 1\nv, ok := <-ch", refused, "declare the variables first"},
+	{"range over a function (Go 1.23 iterators)", "", "func count(yield func(int) bool) {\n\tfor i := 0; i < 3; i++ {\n\t\tif !yield(i) {\n\t\t\treturn\n\t\t}\n\t}\n}\nfor v := range count {\n\t_ = v\n}", refused, "call count with a yield function"},
+	{"import \"iter\"", "", "import \"iter\"\nvar s iter.Seq[int]", refused, "gokernel/coro"},
+	{"packages outside the standard library", "", "import \"github.com/some/module\"", refused, "not other modules"},
+	{"changing a type an earlier cell defined", "type P struct{ A int }", "type P struct{ A, B int }", refused, "run %reset (or restart the kernel) and run the cells again"},
+	{"generic slices functions the interpreter can't infer (e.g. slices.Insert)", "", "import \"slices\"\nq := slices.Insert([]int{2, 1}, 0, 5)\nq", refused, "inferred generic calls"},
+	{"syscall.Exec (would replace the interpreter)", "", "import (\"os\"; \"syscall\")\nerr := syscall.Exec(\"/bin/true\", nil, os.Environ())\nerr", refused, "not available in a notebook"},
+}
+
+func TestGoSupport(t *testing.T) {
+	if raceEnabled {
+		// Goroutines of interpreted code race inside yaegi itself (see the golden tests);
+		// make test runs this package once more without -race.
+		t.Skip("yaegi's own data races")
+	}
+	var table bytes.Buffer
+	fmt.Fprintln(&table, "| Go | the kernel | what it says or shows |")
+	fmt.Fprintln(&table, "|---|---|---|")
+	for i, c := range supportCases {
+		var out bytes.Buffer
+		s, err := New(Config{Stdout: &out, Stderr: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.setup != "" {
+			if o := s.Execute(t.Context(), Cell{Name: "cell[1]", Code: c.setup}); o.Err != nil {
+				t.Fatalf("%s: setup: %v", c.feature, o.Err)
+			}
+		}
+		o := s.Execute(t.Context(), Cell{Name: fmt.Sprintf("cell[%d]", i+2), Code: c.code})
+		var got string
+		switch {
+		case c.how == refused && o.Err != nil:
+			got = o.Err.Value
+		case o.Err != nil && c.how != refused && !strings.Contains(o.Err.Value, c.want):
+			t.Errorf("%s: %v\n%s", c.feature, o.Err, strings.Join(o.Err.Traceback, "\n"))
+			continue
+		case o.Err != nil:
+			got = o.Err.Name + ": " + o.Err.Value
+		default:
+			text, _ := o.Result["text/plain"].(string)
+			got = strings.TrimSpace(out.String() + text)
+			if c.how == refused {
+				if text, _ := o.Result["text/plain"].(string); strings.Contains(text, c.want) {
+					break // refused by an error value, like syscall.Exec
+				}
+				t.Errorf("%s: ran, want it refused; got %q", c.feature, got)
+				continue
+			}
+		}
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%s: got %q, want it to contain %q", c.feature, got, c.want)
+		}
+		fmt.Fprintf(&table, "| %s | %s | %s |\n", c.feature, c.how, cellText(got))
+	}
+	doc := supportHeader + table.String()
+	path := filepath.Join("..", "docs", "go-support.md")
+	if *updateSupport {
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	have, err := os.ReadFile(path)
+	if err != nil || string(have) != doc {
+		t.Errorf("docs/go-support.md is stale: run go test ./interp -run TestGoSupport -update-support")
+	}
+}
+
+// cellText fits a message into a table cell.
+func cellText(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.ReplaceAll(s, "\n", " / ")
+	if len(s) > 220 {
+		s = s[:217] + "..."
+	}
+	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
+}
+
+const supportHeader = `# What Go the kernel runs
+
+Generated by ` + "`go test ./interp -run TestGoSupport -update-support`" + ` from the cases in
+interp/support_test.go, which run every row and fail when a row stops doing what it says.
+
+- **supported**: the interpreter (yaegi) runs it as Go does.
+- **rewritten**: the cell compiler rewrites the cell before the interpreter sees it, so it
+  runs as Go does.
+- **refused**: the kernel can't run it, and says so in the cell's error, with what to write
+  instead.
+
+The third column is what the example in the test printed, returned or said (positions
+like ` + "`cell[3]:2:5`" + ` are the cell's own lines).
+
+`

@@ -1,0 +1,126 @@
+package jupyter
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// memoryPoll is how often the supervisor reads a worker's memory use. A cell
+// allocating a gigabyte a second overshoots the limit by at most ~50 MB.
+const memoryPoll = 50 * time.Millisecond
+
+// MemoryLimitEnv names the environment variable that sets the interpreter's
+// memory limit, e.g. "2GiB", "512MiB" or a number of bytes; "0" or "off"
+// turns the limit off.
+const MemoryLimitEnv = "GOKERNEL_MEMORY_LIMIT"
+
+// DefaultMemoryLimit is a quarter of the machine's memory, between 512 MiB
+// and 4 GiB: a runaway cell stops long before a laptop starts to swap.
+func DefaultMemoryLimit() int64 {
+	var si syscall.Sysinfo_t
+	total := int64(8 << 30)
+	if syscall.Sysinfo(&si) == nil {
+		total = int64(si.Totalram) * int64(si.Unit)
+	}
+	return min(max(total/4, 512<<20), 4<<30)
+}
+
+// MemoryLimit reads the limit from the environment, or gives the default.
+func MemoryLimit() (int64, error) {
+	v := strings.TrimSpace(os.Getenv(MemoryLimitEnv))
+	if v == "" {
+		return DefaultMemoryLimit(), nil
+	}
+	n, err := ParseSize(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", MemoryLimitEnv, err)
+	}
+	return n, nil
+}
+
+// ParseSize reads sizes like "512MiB", "2GiB", "1.5G", "300M" or "1048576".
+// "off" is 0.
+func ParseSize(s string) (int64, error) {
+	if strings.EqualFold(s, "off") {
+		return 0, nil
+	}
+	units := []struct {
+		suffix string
+		mult   float64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+		{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40}, {"B", 1},
+	}
+	mult := 1.0
+	num := s
+	for _, u := range units {
+		if strings.HasSuffix(strings.ToUpper(s), strings.ToUpper(u.suffix)) {
+			num = strings.TrimSpace(s[:len(s)-len(u.suffix)])
+			mult = u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("not a size: %q (try 2GiB or 512MiB)", s)
+	}
+	return int64(f * mult), nil
+}
+
+// formatSize prints bytes for people: "512 MiB", "4.0 GiB".
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	default:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+}
+
+// rss reads the resident memory of a process from /proc.
+func rss(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0, err
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 2 {
+		return 0, fmt.Errorf("statm: %q", b)
+	}
+	pages, err := strconv.ParseInt(fields[1], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return pages * int64(os.Getpagesize()), nil
+}
+
+// watchMemory kills w when its resident memory passes limit. It returns
+// when w has exited.
+func watchMemory(w *worker, limit int64) {
+	t := time.NewTicker(memoryPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.done:
+			return
+		case <-t.C:
+			n, err := rss(w.pid)
+			if err != nil || n <= limit {
+				continue
+			}
+			w.killWith(&deathNote{
+				name: "OutOfMemory",
+				value: fmt.Sprintf("out of memory: the cell used more than %s, the interpreter's limit (set %s to change it)",
+					formatSize(limit), MemoryLimitEnv),
+			})
+			return
+		}
+	}
+}

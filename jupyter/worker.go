@@ -1,0 +1,299 @@
+package jupyter
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gokernel/gokernel/workerproto"
+)
+
+// WorkerCommand says how to start an interpreter worker process.
+type WorkerCommand struct {
+	Path string   // executable
+	Args []string // arguments after the executable's name
+	Env  []string // nil: the kernel's environment
+
+	// MemoryLimit stops the worker when its resident memory passes this
+	// many bytes; 0 means no limit.
+	MemoryLimit int64
+}
+
+// crashHead bounds how much of a worker's crash output the kernel keeps to
+// explain its death.
+const crashHead = 256 << 10
+
+// worker is one running interpreter process and the goroutines that read
+// its pipes. Its goroutines end when the process has exited and its pipes
+// are closed; done is closed then, after exitErr is set.
+type worker struct {
+	cmd    *exec.Cmd
+	pid    int
+	req    *workerproto.Writer
+	reqW   *os.File
+	ready  chan struct{} // closed when the worker said ready
+	stdout *stream
+	stderr *stream
+	crash  *headBuffer // the process's own stderr: Go's crash reports
+	done   chan struct{}
+
+	exitErr error // set before done is closed
+
+	mu     sync.Mutex
+	killed *deathNote // why the kernel killed it, if it did
+}
+
+// deathNote is the error a cell gets when the kernel killed its worker.
+type deathNote struct{ name, value string }
+
+// startWorker starts the worker process. out publishes the user's output;
+// route receives the worker's events, in order, from one goroutine that ends
+// before done is closed.
+func startWorker(wc WorkerCommand, log *slog.Logger, out func(name, text string), route func(*worker, *workerproto.Message)) (*worker, error) {
+	var closers []io.Closer
+	closeAll := func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}
+	pipe := func() (r, w *os.File, err error) {
+		r, w, err = os.Pipe()
+		if err == nil {
+			closers = append(closers, r, w)
+		}
+		return r, w, err
+	}
+	reqR, reqW, err := pipe()
+	if err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	evR, evW, err1 := pipe()
+	outR, outW, err2 := pipe()
+	errR, errW, err3 := pipe()
+	crashR, crashW, err4 := pipe()
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		closeAll()
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+
+	cmd := exec.Command(wc.Path, wc.Args...)
+	cmd.Env = wc.Env
+	cmd.Stdin = nil // /dev/null: a cell's input comes through input requests
+	cmd.Stdout = outW
+	cmd.Stderr = crashW
+	cmd.ExtraFiles = []*os.File{reqR, evW, errW} // fd 3, 4, 5
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Setpgid:   true,            // its own group, so a kill takes its children too
+		Pdeathsig: syscall.SIGKILL, // and it can't outlive the kernel
+	}
+	if err := cmd.Start(); err != nil {
+		closeAll()
+		return nil, fmt.Errorf("start worker %s: %w", wc.Path, err)
+	}
+	// The child has its copies; the kernel keeps only its own ends.
+	reqR.Close()
+	evW.Close()
+	outW.Close()
+	errW.Close()
+	crashW.Close()
+
+	w := &worker{
+		cmd:    cmd,
+		pid:    cmd.Process.Pid,
+		req:    workerproto.NewWriter(reqW),
+		reqW:   reqW,
+		ready:  make(chan struct{}),
+		stdout: newStream("stdout", out),
+		stderr: newStream("stderr", out),
+		crash:  &headBuffer{max: crashHead},
+		done:   make(chan struct{}),
+	}
+	log = log.With("worker", w.pid)
+
+	var pipes sync.WaitGroup
+	pipes.Add(4)
+	// Each reader below ends at EOF, which comes when the process (and any
+	// child that inherited the pipe) has exited.
+	go func() { defer pipes.Done(); w.stdout.pump(outR); outR.Close() }()
+	go func() { defer pipes.Done(); w.stderr.pump(errR); errR.Close() }()
+	go func() { defer pipes.Done(); io.Copy(w.crash, crashR); crashR.Close() }()
+	go func() {
+		defer pipes.Done()
+		defer evR.Close()
+		r := workerproto.NewReader(evR)
+		readyOnce := sync.OnceFunc(func() { close(w.ready) })
+		defer readyOnce()
+		for {
+			m, err := r.Read()
+			if err != nil {
+				if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) {
+					log.Warn("worker event pipe", "err", err)
+				}
+				return
+			}
+			if m.Kind == workerproto.KindReady {
+				readyOnce()
+				continue
+			}
+			route(w, m)
+		}
+	}()
+	// The waiter reaps the process, then waits for the pipe readers, so that
+	// done means: nothing more will come from this worker.
+	go func() {
+		err := cmd.Wait()
+		// Children the cell started may still hold the pipes: end them.
+		_ = syscall.Kill(-w.pid, syscall.SIGKILL)
+		waitTimeout(&pipes, 2*time.Second)
+		w.reqW.Close()
+		w.exitErr = err
+		close(w.done)
+		log.Debug("worker exited", "err", err)
+	}()
+	if wc.MemoryLimit > 0 {
+		go watchMemory(w, wc.MemoryLimit) // ends when the worker has exited
+	}
+	return w, nil
+}
+
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	c := make(chan struct{})
+	go func() { wg.Wait(); close(c) }() // ends when wg does; readers end at EOF after the kill
+	select {
+	case <-c:
+	case <-time.After(d):
+	}
+}
+
+// kill ends the worker's whole process group; why is said in the cell's
+// error if one was running. An empty why keeps an earlier reason.
+func (w *worker) kill(why string) {
+	var note *deathNote
+	if why != "" {
+		note = &deathNote{name: "Restarted", value: why}
+	}
+	w.killWith(note)
+}
+
+func (w *worker) killWith(note *deathNote) {
+	w.mu.Lock()
+	if w.killed == nil {
+		w.killed = note
+	}
+	w.mu.Unlock()
+	_ = syscall.Kill(-w.pid, syscall.SIGKILL)
+}
+
+func (w *worker) killNote() *deathNote {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.killed
+}
+
+// send writes a request to the worker.
+func (w *worker) send(m *workerproto.Message) error {
+	return w.req.Write(m)
+}
+
+// death explains why the worker ended, as a cell error.
+func (w *worker) death() *workerproto.Error {
+	<-w.done
+	crash := w.crash.String()
+	if note := w.killNote(); note != nil {
+		return &workerproto.Error{Name: note.name, Value: note.value, Traceback: []string{note.name + ": " + note.value, stateLost}}
+	}
+	name, value, trace := explainCrash(crash)
+	if name == "" {
+		name, value = "Exit", describeExit(w.exitErr)
+	}
+	tb := []string{name + ": " + value}
+	tb = append(tb, trace...)
+	tb = append(tb, stateLost)
+	return &workerproto.Error{Name: name, Value: value, Traceback: tb}
+}
+
+const stateLost = "The interpreter was restarted: names defined in earlier cells are gone; run them again."
+
+func describeExit(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok {
+			if ws.Signaled() {
+				return fmt.Sprintf("the interpreter was killed by signal %v", ws.Signal())
+			}
+			return fmt.Sprintf("the interpreter exited with status %d", ws.ExitStatus())
+		}
+	}
+	if err == nil {
+		return "the interpreter exited with status 0"
+	}
+	return "the interpreter stopped: " + err.Error()
+}
+
+// explainCrash reads Go's crash report: "panic: ...", "fatal error: ..."
+// and the stack overflow message, keeping the report's first lines.
+func explainCrash(report string) (name, value string, trace []string) {
+	lines := strings.Split(report, "\n")
+	for i, line := range lines {
+		var rest string
+		switch {
+		case strings.HasPrefix(line, "fatal error: "):
+			name, rest = "fatal error", strings.TrimPrefix(line, "fatal error: ")
+		case strings.HasPrefix(line, "panic: "):
+			name, rest = "panic", strings.TrimPrefix(line, "panic: ")
+			// A panic that repanicked says so on the same line; keep the first value.
+			rest = strings.TrimSuffix(rest, " [recovered]")
+		default:
+			continue
+		}
+		value = rest
+		if value == "stack overflow" || strings.Contains(report, "goroutine stack exceeds") {
+			value = "stack overflow: a function called itself too deeply (unbounded recursion?)"
+		}
+		if strings.Contains(value, "out of memory") {
+			value = "out of memory"
+		}
+		// Keep the lines before the goroutine dumps: they carry the message.
+		for _, l := range lines[i+1:] {
+			if strings.HasPrefix(l, "goroutine ") || strings.HasPrefix(l, "[signal") || l == "runtime stack:" {
+				break
+			}
+			if strings.TrimSpace(l) != "" {
+				trace = append(trace, l)
+			}
+		}
+		return name, value, trace
+	}
+	return "", "", nil
+}
+
+// headBuffer keeps the first max bytes written to it: a crash report's
+// message is at its top.
+type headBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (t *headBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if room := t.max - t.buf.Len(); room > 0 {
+		t.buf.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+func (t *headBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.buf.String()
+}

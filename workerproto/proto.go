@@ -1,0 +1,177 @@
+// Package proto defines the messages between the kernel process and the
+// interpreter worker process, and their framing on a pipe.
+//
+// The kernel writes requests (execute, interrupt, input replies) on one pipe;
+// the worker writes events (ready, results, input requests, done) on another.
+// Each message is a 4-byte big-endian length followed by that many bytes of
+// JSON. The user's output does not travel here: it is the worker's stdout and
+// stderr pipes, which carry a [SyncMarker] at the end of every cell so the
+// kernel knows it has read all of a cell's output before it replies.
+package workerproto
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/gokernel/gokernel/lang/completion"
+)
+
+// Kinds of message. Requests go from the kernel to the worker, events from
+// the worker to the kernel.
+const (
+	// Requests.
+	KindExecute    = "execute"     // run Code as cell ID
+	KindInterrupt  = "interrupt"   // stop the running cell
+	KindInputReply = "input_reply" // Value answers the last input request
+	KindValue      = "value"       // request: the value of variable Name; event: its Value
+
+	// Events.
+	KindReady        = "ready"         // the interpreter is ready for cells
+	KindResult       = "result"        // Data is the cell's result
+	KindDisplay      = "display"       // Data shown now; DisplayID, Update
+	KindClear        = "clear_output"  // clear the cell's output; Wait
+	KindInputRequest = "input_request" // the cell reads stdin; Prompt
+	KindDone         = "done"          // the cell ID finished; Error if it failed
+)
+
+// MaxMessage bounds one framed message, so a corrupt length can't make the
+// reader allocate without limit.
+const MaxMessage = 64 << 20
+
+// Message is one request or event. Which fields are set depends on Kind.
+type Message struct {
+	Kind string `json:"kind"`
+	ID   uint64 `json:"id,omitempty"` // the execute request this belongs to
+
+	// Sync numbers the SyncMarker the worker wrote on stdout and stderr just
+	// before this event: the kernel publishes the output before the event.
+	Sync uint64 `json:"sync,omitempty"`
+
+	// Execute.
+	Code       string `json:"code,omitempty"`
+	Cell       string `json:"cell,omitempty"` // name used in positions, e.g. "cell[3]"
+	AllowStdin bool   `json:"allow_stdin,omitempty"`
+
+	// Result and display: a MIME bundle (values are strings, or JSON for
+	// application/json) with its metadata.
+	Data      map[string]any `json:"data,omitempty"`
+	Metadata  map[string]any `json:"metadata,omitempty"`
+	DisplayID string         `json:"display_id,omitempty"`
+	Update    bool           `json:"update,omitempty"` // update_display_data instead of display_data
+	Wait      bool           `json:"wait,omitempty"`   // clear_output: wait for the next output
+
+	// Value request: the variable.
+	Name string `json:"name,omitempty"`
+
+	// Input request and reply.
+	Prompt   string `json:"prompt,omitempty"`
+	Password bool   `json:"password,omitempty"`
+	Value    string `json:"value,omitempty"`
+
+	// Done.
+	Error      *Error `json:"error,omitempty"`
+	Goroutines int    `json:"goroutines,omitempty"` // goroutines the session has left running
+
+	// Done: what the cells have defined so far, for completion; nil when
+	// the cell defined nothing new.
+	Defined *Defined `json:"defined,omitempty"`
+
+	// Ready.
+	PID int `json:"pid,omitempty"`
+}
+
+// Defined is what the cells of a session have defined.
+type Defined struct {
+	Symbols []completion.Symbol `json:"symbols"`
+	Imports map[string]string   `json:"imports"`
+}
+
+// Error is a failed cell as Jupyter shows it.
+type Error struct {
+	Name      string   `json:"ename"`
+	Value     string   `json:"evalue"`
+	Traceback []string `json:"traceback"`
+}
+
+func (e *Error) Error() string { return e.Name + ": " + e.Value }
+
+// ErrTooLarge reports a frame whose length exceeds [MaxMessage].
+var ErrTooLarge = errors.New("proto: message too large")
+
+// Writer writes framed messages. It is safe for concurrent use.
+type Writer struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+// NewWriter returns a Writer on w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// Write frames and writes m in a single write call.
+func (w *Writer) Write(m *Message) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("proto: encode %s: %w", m.Kind, err)
+	}
+	if len(body) > MaxMessage {
+		return ErrTooLarge
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = binary.BigEndian.AppendUint32(w.buf[:0], uint32(len(body)))
+	w.buf = append(w.buf, body...)
+	_, err = w.w.Write(w.buf)
+	return err
+}
+
+// Reader reads framed messages. It is not safe for concurrent use.
+type Reader struct {
+	r *bufio.Reader
+}
+
+// NewReader returns a Reader on r.
+func NewReader(r io.Reader) *Reader { return &Reader{r: bufio.NewReaderSize(r, 64<<10)} }
+
+// Read returns the next message, or io.EOF when the other side closed the
+// pipe between messages.
+func (r *Reader) Read() (*Message, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r.r, n[:]); err != nil {
+		return nil, err
+	}
+	size := binary.BigEndian.Uint32(n[:])
+	if size > MaxMessage {
+		return nil, ErrTooLarge
+	}
+	body := make([]byte, size)
+	if _, err := io.ReadFull(r.r, body); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	m := new(Message)
+	if err := json.Unmarshal(body, m); err != nil {
+		return nil, fmt.Errorf("proto: decode: %w", err)
+	}
+	return m, nil
+}
+
+// SyncMarker is written by the worker on its stdout and stderr before each
+// event that a front end shows (a result, a display, an input request, the
+// end of a cell); the event carries its number n, and the kernel removes the
+// marker from the output. Its NUL bytes keep it apart from anything a person
+// prints.
+func SyncMarker(n uint64) []byte {
+	return []byte("\x00gokernel-sync:" + strconv.FormatUint(n, 10) + "\x00")
+}
+
+// SyncPrefix starts every [SyncMarker].
+const SyncPrefix = "\x00gokernel-sync:"
