@@ -13,6 +13,7 @@ import (
 	"github.com/gokernel/gokernel/jupyter/wire"
 	"github.com/gokernel/gokernel/lang/completion"
 	"github.com/gokernel/gokernel/lang/syntax"
+	"github.com/gokernel/gokernel/supervisor"
 	"github.com/gokernel/gokernel/workerproto"
 )
 
@@ -140,7 +141,7 @@ func (k *Kernel) runMagic(code string) (perr *workerproto.Error, handled bool) {
 
 func (k *Kernel) runCell(ctx context.Context, m *wire.Message, req executeRequest, count int) *workerproto.Error {
 	h := &cellHandler{k: k, parent: m, count: count, silent: req.Silent, allowStdin: req.AllowStdin}
-	return k.sup.Execute(ctx, ExecRequest{
+	return k.sup.Execute(ctx, supervisor.ExecRequest{
 		Cell:       fmt.Sprintf("cell[%d]", count),
 		Code:       req.Code,
 		AllowStdin: req.AllowStdin,

@@ -1,6 +1,6 @@
 // Package kernel is the Jupyter side of gokernel: it owns the ZeroMQ sockets
 // of a connection file, routes requests to handlers, publishes on iopub, and
-// runs cells in an interpreter worker process through a [Supervisor].
+// runs cells in an interpreter worker process through a [supervisor.Supervisor].
 //
 // Goroutines of a running kernel, and who ends them:
 //
@@ -34,13 +34,14 @@ import (
 
 	"github.com/gokernel/gokernel/jupyter/wire"
 	"github.com/gokernel/gokernel/lang/completion"
+	"github.com/gokernel/gokernel/supervisor"
 	"github.com/gokernel/gokernel/workerproto"
 )
 
 // Config is what a kernel needs to run.
 type Config struct {
 	Conn    wire.ConnectionInfo
-	Worker  WorkerCommand
+	Worker  supervisor.WorkerCommand
 	Log     *slog.Logger
 	Version string // the gokernel version, for kernel_info
 }
@@ -55,7 +56,7 @@ type Kernel struct {
 	shell, control, stdin, iopub, hb zmq4.Socket
 	iopubMu                          sync.Mutex
 
-	sup       *Supervisor
+	sup       *supervisor.Supervisor
 	completer *completion.Engine
 
 	mu         sync.Mutex
@@ -105,7 +106,7 @@ func New(cfg Config) (*Kernel, error) {
 		replays:   newReplayGuard(replayMemory),
 		completer: completion.New(),
 	}
-	k.sup = NewSupervisor(cfg.Worker, cfg.Log.With("component", "supervisor"), k.publishStream, k.publishDisplay)
+	k.sup = supervisor.NewSupervisor(cfg.Worker, cfg.Log.With("component", "supervisor"), k.publishStream, k.publishDisplay)
 	return k, nil
 }
 

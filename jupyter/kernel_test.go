@@ -5,14 +5,18 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
 
 	"github.com/gokernel/gokernel/jupyter/wire"
+	"github.com/gokernel/gokernel/supervisor"
+	"github.com/gokernel/gokernel/supervisor/supervisortest"
 )
+
+// The test binary doubles as the kernel's worker (see [supervisortest]).
+func TestMain(m *testing.M) { supervisortest.Main(m) }
 
 // client is a minimal Jupyter client over real zmq4 sockets.
 type client struct {
@@ -53,14 +57,10 @@ func startKernel(t *testing.T) *client {
 		ShellPort: p[0], ControlPort: p[1], StdinPort: p[2], IOPubPort: p[3], HBPort: p[4],
 		SignatureScheme: "hmac-sha256", Key: "a-test-key",
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, args, env := supervisortest.Command(t)
 	k, err := New(Config{
-		Conn: conn,
-		Worker: WorkerCommand{Path: exe, Args: []string{"-test.run=^$"},
-			Env: append(os.Environ(), "GOKERNEL_FAKE_WORKER=1")},
+		Conn:    conn,
+		Worker:  supervisor.WorkerCommand{Path: path, Args: args, Env: env},
 		Log:     slog.New(slog.DiscardHandler),
 		Version: "test",
 	})

@@ -25,6 +25,7 @@ import (
 	"github.com/gokernel/gokernel/jupyter"
 	"github.com/gokernel/gokernel/jupyter/kernelspec"
 	"github.com/gokernel/gokernel/jupyter/wire"
+	"github.com/gokernel/gokernel/supervisor"
 	"github.com/gokernel/gokernel/worker"
 )
 
@@ -105,13 +106,13 @@ func runKernel(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
 	}
-	limit, err := jupyter.MemoryLimit()
+	limit, err := supervisor.MemoryLimit()
 	if err != nil {
 		return err
 	}
 	k, err := jupyter.New(jupyter.Config{
 		Conn:    conn,
-		Worker:  jupyter.WorkerCommand{Path: exe, Args: []string{"worker"}, MemoryLimit: limit},
+		Worker:  supervisor.WorkerCommand{Path: exe, Args: []string{"worker"}, MemoryLimit: limit},
 		Log:     log,
 		Version: version,
 	})

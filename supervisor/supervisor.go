@@ -1,4 +1,28 @@
-package jupyter
+// Package supervisor hosts the worker process, as the kernel sees it: it
+// starts `gokernel worker` with its pipes (the file descriptors are in
+// package workerproto), sends it cells, publishes what the cells print,
+// interrupts a cell (interrupt, then a grace period, then kill), stops the
+// worker at its memory limit, and turns the worker's death into the running
+// cell's error, read from Go's crash report, starting a fresh worker at once.
+//
+// Goroutines, for each worker process, and who ends them:
+//
+//	Supervisor.watch   waits for the process to end; starts a new one if it
+//	                   died between cells; Close waits for it
+//	waiter             reaps the process, kills its group, waits for the
+//	  │                readers below, then closes the process's done
+//	  ├─ stdout pump   the cells' stdout → stream messages; ends at EOF
+//	  ├─ stderr pump   the cells' stderr → stream messages; ends at EOF
+//	  ├─ crash copy    the process's own stderr → the crash report; ends at EOF
+//	  └─ event reader  events → the running cell or a value request; ends at EOF
+//	memory watch       polls the process's memory, kills it past the limit;
+//	                   ends when done is closed
+//
+// EOF comes when the process, and every child of it that inherited a pipe,
+// has exited; the waiter kills the process group to make sure it does.
+// [Supervisor.Close] kills the worker and returns when its watch has seen
+// done closed.
+package supervisor
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package jupyter
+package supervisor
 
 import (
 	"context"
@@ -6,114 +6,18 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gokernel/gokernel/lang/completion"
+	"github.com/gokernel/gokernel/supervisor/supervisortest"
 	"github.com/gokernel/gokernel/workerproto"
 )
 
-// The test binary doubles as a fake worker: with GOKERNEL_FAKE_WORKER set it
-// speaks the worker protocol and runs tiny scripts instead of Go.
-func TestMain(m *testing.M) {
-	if os.Getenv("GOKERNEL_FAKE_WORKER") != "" {
-		fakeWorker()
-		return
-	}
-	os.Exit(m.Run())
-}
-
-// fakeFiles keeps the fake worker's pipes reachable: an *os.File that the
-// garbage collector finds unreachable is closed by its finalizer, and the
-// "alloc" loop below never uses them again.
-var fakeFiles []*os.File
-
-// fakeAllocated holds what the fake worker's "alloc" command allocates.
-var fakeAllocated [][]byte
-
-// fakeWorker runs cells whose code is one command:
-//
-//	print:TEXT   write TEXT to stdout        result:TEXT  send TEXT as the result
-//	exit:N       exit with status N          crash        print a Go crash report and die
-//	wait         stop only when interrupted  hang         ignore interrupts
-//	input        ask for a line and print it
-func fakeWorker() {
-	fakeFiles = []*os.File{os.NewFile(3, "req"), os.NewFile(4, "ev"), os.NewFile(5, "stderr")}
-	req := workerproto.NewReader(fakeFiles[0])
-	ev := workerproto.NewWriter(fakeFiles[1])
-	stderr := fakeFiles[2]
-	ev.Write(&workerproto.Message{Kind: workerproto.KindReady, PID: os.Getpid()})
-	interrupts := make(chan uint64, 8)
-	replies := make(chan *workerproto.Message, 1)
-	cells := make(chan *workerproto.Message, 8)
-	go func() {
-		for {
-			m, err := req.Read()
-			if err != nil {
-				os.Exit(0)
-			}
-			switch m.Kind {
-			case workerproto.KindExecute:
-				cells <- m
-			case workerproto.KindInterrupt:
-				interrupts <- m.ID
-			case workerproto.KindInputReply:
-				replies <- m
-			}
-		}
-	}()
-	var syncs uint64
-	sync := func() uint64 {
-		syncs++
-		os.Stdout.Write(workerproto.SyncMarker(syncs))
-		stderr.Write(workerproto.SyncMarker(syncs))
-		return syncs
-	}
-	for m := range cells {
-		done := &workerproto.Message{Kind: workerproto.KindDone, ID: m.ID}
-		cmd, arg, _ := strings.Cut(m.Code, ":")
-		switch cmd {
-		case "print":
-			os.Stdout.WriteString(arg)
-		case "stderr":
-			stderr.WriteString(arg)
-		case "result":
-			ev.Write(&workerproto.Message{Kind: workerproto.KindResult, ID: m.ID, Sync: sync(), Data: map[string]any{"text/plain": arg}})
-		case "exit":
-			n, _ := strconv.Atoi(arg)
-			os.Exit(n)
-		case "crash":
-			os.Stderr.WriteString("fatal error: concurrent map writes\n\ngoroutine 7 [running]:\nruntime.throw()\n")
-			os.Exit(2)
-		case "wait":
-			<-interrupts
-			done.Error = &workerproto.Error{Name: "Interrupted", Value: "the cell was interrupted"}
-		case "hang":
-			select {}
-		case "alloc":
-			for {
-				b := make([]byte, 1<<20)
-				for i := range b {
-					b[i] = 1
-				}
-				fakeAllocated = append(fakeAllocated, b)
-			}
-		case "input":
-			ev.Write(&workerproto.Message{Kind: workerproto.KindInputRequest, ID: m.ID, Prompt: "name? "})
-			r := <-replies
-			if r.Error != nil {
-				done.Error = &workerproto.Error{Name: "InputError", Value: r.Error.Value}
-			} else {
-				os.Stdout.WriteString("got " + r.Value)
-			}
-		}
-		done.Sync = sync()
-		ev.Write(done)
-	}
-}
+// The test binary doubles as a fake worker (see [supervisortest]).
+func TestMain(m *testing.M) { supervisortest.Main(m) }
 
 // output collects published stream text.
 type output struct {
@@ -164,15 +68,12 @@ func newTestSupervisor(t *testing.T) (*Supervisor, *output) {
 
 func newLimitedSupervisor(t *testing.T, limit int64) (*Supervisor, *output) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, args, env := supervisortest.Command(t)
 	out := new(output)
 	s := NewSupervisor(WorkerCommand{
-		Path: exe,
-		Args: []string{"-test.run=^$"},
-		Env:  append(os.Environ(), "GOKERNEL_FAKE_WORKER=1"),
+		Path: path,
+		Args: args,
+		Env:  env,
 
 		MemoryLimit: limit,
 	}, slog.New(slog.DiscardHandler), out.publish, func(*workerproto.Message) {})
