@@ -32,6 +32,7 @@ import (
 	"github.com/go-zeromq/zmq4"
 	"github.com/google/uuid"
 
+	"github.com/gokernel/gokernel/jupyter/frameguard"
 	"github.com/gokernel/gokernel/jupyter/wire"
 	"github.com/gokernel/gokernel/lang/completion"
 	"github.com/gokernel/gokernel/supervisor"
@@ -153,7 +154,7 @@ func (k *Kernel) bind(ctx context.Context) error {
 		old := syscall.Umask(0o077)
 		defer syscall.Umask(old)
 	}
-	if err := registerGuard(); err != nil {
+	if err := frameguard.Register(); err != nil {
 		return fmt.Errorf("register the guarded transports: %w", err)
 	}
 	k.shell = zmq4.NewRouter(ctx, zmq4.WithTimeout(5*time.Second))
@@ -175,7 +176,7 @@ func (k *Kernel) bind(ctx context.Context) error {
 		{"iopub", k.iopub, c.IOPubPort},
 		{"heartbeat", k.hb, c.HBPort},
 	} {
-		if err := s.sock.Listen(guardedEndpoint(c.Endpoint(s.port))); err != nil {
+		if err := s.sock.Listen(frameguard.Endpoint(c.Endpoint(s.port))); err != nil {
 			return fmt.Errorf("bind %s on %s: %w", s.name, c.Endpoint(s.port), err)
 		}
 	}

@@ -1,4 +1,11 @@
-package jupyter
+// Package frameguard is the zmq4 transport the kernel's sockets listen on.
+//
+// zmq4 allocates each incoming frame at the size its header claims, before
+// anything is authenticated: nine bytes claiming a terabyte would make the
+// kernel die of "out of memory". The kernel's sockets therefore listen
+// through a transport that reads the ZMTP framing as it passes and closes a
+// connection whose frame header claims more than maxFrame.
+package frameguard
 
 import (
 	"context"
@@ -17,15 +24,10 @@ import (
 // notebook message (a cell, a file pasted into one), far less than memory.
 const maxFrame = 256 << 20
 
-// zmq4 allocates each incoming frame at the size its header claims, before
-// anything is authenticated: nine bytes claiming a terabyte would make the
-// kernel die of "out of memory". The kernel's sockets therefore listen
-// through a transport that reads the ZMTP framing as it passes and closes a
-// connection whose frame header claims more than maxFrame.
-//
-// zmq4 keeps transports in a registry of its own, by scheme; ours are
-// registered once, as "gokernel+tcp" and "gokernel+ipc".
-var registerGuard = sync.OnceValue(func() error {
+// Register registers the guarded transports with zmq4, which keeps
+// transports in a registry of its own, by scheme: ours are "gokernel+tcp" and
+// "gokernel+ipc". Only the first call registers; every call returns its error.
+var Register = sync.OnceValue(func() error {
 	return errors.Join(
 		zmq4.RegisterTransport(guardedScheme("tcp"), guarded{network: "tcp"}),
 		zmq4.RegisterTransport(guardedScheme("ipc"), guarded{network: "unix"}),
@@ -34,9 +36,9 @@ var registerGuard = sync.OnceValue(func() error {
 
 func guardedScheme(transport string) string { return "gokernel+" + transport }
 
-// guardedEndpoint turns "tcp://127.0.0.1:5555" into the same address on the
+// Endpoint turns "tcp://127.0.0.1:5555" into the same address on the
 // guarded transport.
-func guardedEndpoint(ep string) string {
+func Endpoint(ep string) string {
 	scheme, rest, ok := strings.Cut(ep, "://")
 	if !ok {
 		return ep

@@ -1,4 +1,4 @@
-package jupyter
+package frameguard
 
 import (
 	"encoding/binary"
