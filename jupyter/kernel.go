@@ -107,7 +107,7 @@ func New(cfg Config) (*Kernel, error) {
 		replays:   newReplayGuard(replayMemory),
 		completer: completion.New(),
 	}
-	k.sup = supervisor.NewSupervisor(cfg.Worker, cfg.Log.With("component", "supervisor"), k.publishStream, k.publishDisplay)
+	k.sup = supervisor.New(cfg.Worker, cfg.Log.With("component", "supervisor"), k.publishStream, k.publishDisplay)
 	return k, nil
 }
 

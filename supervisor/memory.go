@@ -103,7 +103,7 @@ func rss(pid int) (int64, error) {
 
 // watchMemory kills w when its resident memory passes limit. It returns
 // when w has exited.
-func watchMemory(w *worker, limit int64) {
+func watchMemory(w *process, limit int64) {
 	t := time.NewTicker(memoryPoll)
 	defer t.Stop()
 	for {

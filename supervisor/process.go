@@ -31,10 +31,10 @@ type WorkerCommand struct {
 // explain its death.
 const crashHead = 256 << 10
 
-// worker is one running interpreter process and the goroutines that read
-// its pipes. Its goroutines end when the process has exited and its pipes
-// are closed; done is closed then, after exitErr is set.
-type worker struct {
+// process is one running worker process (`gokernel worker`) and the
+// goroutines that read its pipes. Its goroutines end when the process has
+// exited and its pipes are closed; done is closed then, after exitErr is set.
+type process struct {
 	cmd    *exec.Cmd
 	pid    int
 	req    *workerproto.Writer
@@ -54,10 +54,10 @@ type worker struct {
 // deathNote is the error a cell gets when the kernel killed its worker.
 type deathNote struct{ name, value string }
 
-// startWorker starts the worker process. out publishes the user's output;
+// startProcess starts the worker process. out publishes the user's output;
 // route receives the worker's events, in order, from one goroutine that ends
 // before done is closed.
-func startWorker(wc WorkerCommand, log *slog.Logger, out func(name, text string), route func(*worker, *workerproto.Message)) (*worker, error) {
+func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string), route func(*process, *workerproto.Message)) (*process, error) {
 	var closers []io.Closer
 	closeAll := func() {
 		for _, c := range closers {
@@ -105,7 +105,7 @@ func startWorker(wc WorkerCommand, log *slog.Logger, out func(name, text string)
 	errW.Close()
 	crashW.Close()
 
-	w := &worker{
+	w := &process{
 		cmd:    cmd,
 		pid:    cmd.Process.Pid,
 		req:    workerproto.NewWriter(reqW),
@@ -175,7 +175,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 
 // kill ends the worker's whole process group; why is said in the cell's
 // error if one was running. An empty why keeps an earlier reason.
-func (w *worker) kill(why string) {
+func (w *process) kill(why string) {
 	var note *deathNote
 	if why != "" {
 		note = &deathNote{name: "Restarted", value: why}
@@ -183,7 +183,7 @@ func (w *worker) kill(why string) {
 	w.killWith(note)
 }
 
-func (w *worker) killWith(note *deathNote) {
+func (w *process) killWith(note *deathNote) {
 	w.mu.Lock()
 	if w.killed == nil {
 		w.killed = note
@@ -192,19 +192,19 @@ func (w *worker) killWith(note *deathNote) {
 	_ = syscall.Kill(-w.pid, syscall.SIGKILL)
 }
 
-func (w *worker) killNote() *deathNote {
+func (w *process) killNote() *deathNote {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.killed
 }
 
 // send writes a request to the worker.
-func (w *worker) send(m *workerproto.Message) error {
+func (w *process) send(m *workerproto.Message) error {
 	return w.req.Write(m)
 }
 
 // death explains why the worker ended, as a cell error.
-func (w *worker) death() *workerproto.Error {
+func (w *process) death() *workerproto.Error {
 	<-w.done
 	crash := w.crash.String()
 	if note := w.killNote(); note != nil {

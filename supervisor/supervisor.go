@@ -55,7 +55,7 @@ type Supervisor struct {
 	show func(m *workerproto.Message) // publishes displays made between cells
 
 	mu      sync.Mutex
-	cur     *worker
+	cur     *process
 	run     *execution                           // the cell running now, or nil
 	values  map[uint64]chan *workerproto.Message // value requests waiting for the worker
 	nextID  uint64
@@ -67,7 +67,7 @@ type Supervisor struct {
 type execution struct {
 	id        uint64
 	code      string // the cell, to point at its lines when the worker dies
-	w         *worker
+	w         *process
 	events    chan *workerproto.Message // the worker's events for this cell
 	grace     chan struct{}             // closed when the interrupt grace ran out
 	stopInput context.CancelFunc
@@ -96,17 +96,17 @@ type ExecHandler interface {
 	Input(ctx context.Context, prompt string, password bool) (string, error)
 }
 
-// NewSupervisor returns a Supervisor; Start starts its first worker. out
+// New returns a Supervisor; Start starts its first worker. out
 // publishes output; show publishes displays that goroutines make between
 // cells.
-func NewSupervisor(cmd WorkerCommand, log *slog.Logger, out func(name, text string), show func(*workerproto.Message)) *Supervisor {
+func New(cmd WorkerCommand, log *slog.Logger, out func(name, text string), show func(*workerproto.Message)) *Supervisor {
 	return &Supervisor{cmd: cmd, log: log, out: out, show: show}
 }
 
 // route hands a worker's event to the cell it belongs to. Displays from
 // goroutines of finished cells are shown anyway; other late events are
 // dropped.
-func (s *Supervisor) route(w *worker, m *workerproto.Message) {
+func (s *Supervisor) route(w *process, m *workerproto.Message) {
 	s.mu.Lock()
 	x := s.run
 	waiter := s.values[m.ID]
@@ -131,19 +131,19 @@ func (s *Supervisor) route(w *worker, m *workerproto.Message) {
 func (s *Supervisor) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, err := s.workerLocked()
+	_, err := s.processLocked()
 	return err
 }
 
-// workerLocked returns the live worker, starting one if needed.
-func (s *Supervisor) workerLocked() (*worker, error) {
+// processLocked returns the live worker, starting one if needed.
+func (s *Supervisor) processLocked() (*process, error) {
 	if s.closed {
 		return nil, errors.New("kernel is shutting down")
 	}
 	if s.cur != nil {
 		return s.cur, nil
 	}
-	w, err := startWorker(s.cmd, s.log, s.out, s.route)
+	w, err := startProcess(s.cmd, s.log, s.out, s.route)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (s *Supervisor) workerLocked() (*worker, error) {
 // watch waits for a worker to end. A death while no cell runs (a goroutine
 // left by an earlier cell crashed it) is announced on stderr, and a fresh
 // worker is started at once.
-func (s *Supervisor) watch(w *worker) {
+func (s *Supervisor) watch(w *process) {
 	defer s.watches.Done()
 	<-w.done
 	s.mu.Lock()
@@ -170,7 +170,7 @@ func (s *Supervisor) watch(w *worker) {
 	}
 	e := w.death()
 	s.out("stderr", "\nThe interpreter stopped between cells: "+e.Name+": "+e.Value+"\n"+stateLost+"\n")
-	if _, err := s.workerLocked(); err != nil {
+	if _, err := s.processLocked(); err != nil {
 		s.log.Error("restart worker", "err", err)
 	}
 }
@@ -180,7 +180,7 @@ func (s *Supervisor) watch(w *worker) {
 // was handed to it.
 func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler) *workerproto.Error {
 	s.mu.Lock()
-	w, err := s.workerLocked()
+	w, err := s.processLocked()
 	if err != nil {
 		s.mu.Unlock()
 		return &workerproto.Error{Name: "KernelError", Value: err.Error(), Traceback: []string{err.Error()}}
@@ -261,7 +261,7 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 
 // awaitOutput waits until the worker's stdout and stderr carried sync
 // marker n: then all that was printed before it has been published.
-func (s *Supervisor) awaitOutput(w *worker, n uint64) {
+func (s *Supervisor) awaitOutput(w *process, n uint64) {
 	timeout := time.After(syncTimeout)
 	if !w.stdout.waitSync(n, timeout) || !w.stderr.waitSync(n, timeout) {
 		s.log.Warn("output did not carry its sync marker", "sync", n)
@@ -284,7 +284,7 @@ func (s *Supervisor) died(x *execution) *workerproto.Error {
 	if s.cur == x.w {
 		s.cur = nil
 	}
-	if _, err := s.workerLocked(); err != nil {
+	if _, err := s.processLocked(); err != nil {
 		s.log.Error("restart worker", "err", err)
 	}
 	s.mu.Unlock()
@@ -320,7 +320,7 @@ func (s *Supervisor) Restart() error {
 	if old != nil {
 		old.kill("The kernel was restarted.")
 	}
-	_, err := s.workerLocked()
+	_, err := s.processLocked()
 	s.mu.Unlock()
 	if old != nil {
 		<-old.done

@@ -70,7 +70,7 @@ func newLimitedSupervisor(t *testing.T, limit int64) (*Supervisor, *output) {
 	t.Helper()
 	path, args, env := supervisortest.Command(t)
 	out := new(output)
-	s := NewSupervisor(WorkerCommand{
+	s := New(WorkerCommand{
 		Path: path,
 		Args: args,
 		Env:  env,
