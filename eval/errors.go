@@ -9,17 +9,11 @@ import (
 	"strings"
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
+	"github.com/gokernel/gokernel/workerproto"
 	"github.com/traefik/yaegi/interp"
 )
 
-// Error is a cell failure as Jupyter shows it.
-type Error struct {
-	Name      string   // ename: one of the Name constants
-	Value     string   // evalue: one line, e.g. "cell[3]:2:5: undefined: x"
-	Traceback []string // lines a person reads: the message, the cell lines involved, carets
-}
-
-// Error names.
+// Names of a cell's errors ([workerproto.Error.Name]).
 const (
 	NameCompile     = "CompileError" // the cell does not compile: nothing of the failing part ran
 	NamePanic       = "panic"        // a panic in the cell or in a goroutine it started
@@ -27,8 +21,6 @@ const (
 	NameExit        = "Exit"         // os.Exit or log.Fatal with a nonzero status
 	NameRuntime     = "RuntimeError" // the interpreter failed while running the cell
 )
-
-func (e *Error) Error() string { return e.Name + ": " + e.Value }
 
 // A cellPos is a position in a cell: its sequence number, line and column.
 type cellPos struct{ seq, line, col int }
@@ -96,8 +88,8 @@ func (s *Session) excerpt(p cellPos) []string {
 }
 
 // compileErrors converts the compiler's errors for cell seq.
-func (s *Session) compileErrors(seq int, list compile.ErrorList) *Error {
-	e := &Error{Name: NameCompile}
+func (s *Session) compileErrors(seq int, list compile.ErrorList) *workerproto.Error {
+	e := &workerproto.Error{Name: NameCompile}
 	for i, ce := range list {
 		if i == 10 {
 			e.Traceback = append(e.Traceback, fmt.Sprintf("(and %d more errors)", len(list)-i))
@@ -115,10 +107,10 @@ func (s *Session) compileErrors(seq int, list compile.ErrorList) *Error {
 }
 
 // yaegiCompileError converts an error of yaegi's compiler.
-func (s *Session) yaegiCompileError(err error) *Error {
+func (s *Session) yaegiCompileError(err error) *workerproto.Error {
 	msg := err.Error()
 	first, _, _ := strings.Cut(msg, "\n")
-	e := &Error{Name: NameCompile, Value: s.translate(first)}
+	e := &workerproto.Error{Name: NameCompile, Value: s.translate(first)}
 	if hint := compileHint(msg); hint != "" {
 		e.Value += " (" + hint + ")"
 	}
@@ -146,9 +138,9 @@ func compileHint(msg string) string {
 }
 
 // panicError converts a recovered panic value and yaegi's panic lines into an Error.
-func (s *Session) panicError(r any, lines []string) *Error {
+func (s *Session) panicError(r any, lines []string) *workerproto.Error {
 	value := panicValue(r)
-	e := &Error{Name: NamePanic, Value: value, Traceback: []string{"panic: " + value, ""}}
+	e := &workerproto.Error{Name: NamePanic, Value: value, Traceback: []string{"panic: " + value, ""}}
 	for _, l := range lines {
 		e.Traceback = append(e.Traceback, s.frame(l)...)
 	}
@@ -277,11 +269,11 @@ func funcName(fn string) string {
 }
 
 // exitError is the error of os.Exit(code); code 0 ends the cell without error (Name "").
-func exitError(code int, where string) *Error {
+func exitError(code int, where string) *workerproto.Error {
 	if code == 0 {
-		return &Error{}
+		return &workerproto.Error{}
 	}
-	e := &Error{Name: NameExit, Value: fmt.Sprintf("exit status %d", code)}
+	e := &workerproto.Error{Name: NameExit, Value: fmt.Sprintf("exit status %d", code)}
 	e.Traceback = []string{fmt.Sprintf("the cell exited with status %d (os.Exit or log.Fatal); the kernel keeps its state", code)}
 	if where != "" {
 		e.Traceback = append(e.Traceback, "in a goroutine started at "+where)
@@ -289,8 +281,8 @@ func exitError(code int, where string) *Error {
 	return e
 }
 
-func interruptedError() *Error {
-	return &Error{
+func interruptedError() *workerproto.Error {
+	return &workerproto.Error{
 		Name:  NameInterrupted,
 		Value: "the cell was interrupted",
 		Traceback: []string{

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
+	"github.com/gokernel/gokernel/workerproto"
 )
 
 // Redefining a func: yaegi binds a call to the function it finds when it
@@ -92,7 +93,7 @@ func identifiers(src string) map[string]bool {
 
 // recordFuncs remembers a func chunk that compiled and, when it redefined
 // funcs, refreshes the earlier funcs that depend on them.
-func (s *Session) recordFuncs(ch compile.Chunk) *Error {
+func (s *Session) recordFuncs(ch compile.Chunk) *workerproto.Error {
 	var redefined []string
 	for _, f := range ch.Defs.Funcs {
 		if _, ok := s.funcOwner[f]; ok {
@@ -118,7 +119,7 @@ func (s *Session) recordFuncs(ch compile.Chunk) *Error {
 
 // refresh evaluates again every recorded func chunk but the fresh ones that
 // calls one of changed, directly or through other funcs, callees first.
-func (s *Session) refresh(fresh map[*funcChunk]bool, changed []string) *Error {
+func (s *Session) refresh(fresh map[*funcChunk]bool, changed []string) *workerproto.Error {
 	dirty := map[string]bool{}
 	for _, f := range changed {
 		dirty[f] = true

@@ -36,6 +36,7 @@ import (
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
 	"github.com/gokernel/gokernel/lib/display"
+	"github.com/gokernel/gokernel/workerproto"
 	"github.com/traefik/yaegi/interp"
 )
 
@@ -67,8 +68,8 @@ type Cell struct {
 
 // Outcome is what running a cell produced.
 type Outcome struct {
-	Result map[string]any // MIME bundle of the final expression's value ("text/plain": string); nil when there is none
-	Err    *Error         // nil on success
+	Result map[string]any     // MIME bundle of the final expression's value ("text/plain": string); nil when there is none
+	Err    *workerproto.Error // nil on success
 }
 
 // Session runs cells in one interpreter. Names defined by a cell persist for later cells.
@@ -112,9 +113,9 @@ type cellSource struct {
 // run is the state of a running cell that goroutines may change.
 type run struct {
 	cancel  context.CancelFunc
-	stopped *Error         // why the cell was stopped from outside: a goroutine's panic or os.Exit
-	result  map[string]any // set by Show
-	defers  []func()       // the cell's top-level defers, run at its end
+	stopped *workerproto.Error // why the cell was stopped from outside: a goroutine's panic or os.Exit
+	result  map[string]any     // set by Show
+	defers  []func()           // the cell's top-level defers, run at its end
 }
 
 // New makes a Session.
@@ -191,7 +192,7 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 			s.mu.Lock()
 			s.run = nil
 			s.mu.Unlock()
-			out = Outcome{Err: &Error{Name: NameRuntime, Value: fmt.Sprintf("internal error: %v", r)}}
+			out = Outcome{Err: &workerproto.Error{Name: NameRuntime, Value: fmt.Sprintf("internal error: %v", r)}}
 		}
 	}()
 	prog, err := compile.Compile(s.env, compile.Cell{Seq: seq, Name: name, Src: cell.Code})
@@ -200,7 +201,7 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 		if errors.As(err, &list) {
 			return Outcome{Err: s.compileErrors(seq, list)}
 		}
-		return Outcome{Err: &Error{Name: NameCompile, Value: err.Error(), Traceback: []string{err.Error()}}}
+		return Outcome{Err: &workerproto.Error{Name: NameCompile, Value: err.Error(), Traceback: []string{err.Error()}}}
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -236,7 +237,7 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 }
 
 // runChunks evaluates a compiled cell's chunks in order.
-func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *Error {
+func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *workerproto.Error {
 	useAlt := false
 	for _, ch := range chunks {
 		src := ch.Src
@@ -271,7 +272,7 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *Error 
 }
 
 // rangeError explains a "nil type" of yaegi in a chunk with a range it may not handle.
-func (s *Session) rangeError(ch compile.Chunk, n compile.Note) *Error {
+func (s *Session) rangeError(ch compile.Chunk, n compile.Note) *workerproto.Error {
 	p := cellPos{seq: s.seq, line: n.Line, col: n.Col}
 	msg := fmt.Sprintf("the interpreter failed on range over %s: if that is an integer (Go 1.22 range over int), "+
 		"write for i := 0; i < %s; i++ instead", n.Text, n.Text)
@@ -280,7 +281,7 @@ func (s *Session) rangeError(ch compile.Chunk, n compile.Note) *Error {
 			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true }), "+
 			"or use gokernel/coro to pull values one at a time", n.Text, n.Text)
 	}
-	e := &Error{Name: NameCompile, Value: s.where(p) + ": " + msg}
+	e := &workerproto.Error{Name: NameCompile, Value: s.where(p) + ": " + msg}
 	e.Traceback = append([]string{e.Value}, s.excerpt(p)...)
 	return e
 }
@@ -305,7 +306,7 @@ func (s *Session) isFunc(expr string) bool {
 //
 // EvalWithContext, not Compile and ExecuteWithContext: the latter returns through named
 // results that its goroutine, still running after a cancel, writes too (a data race).
-func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (compiled bool, e *Error) {
+func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (compiled bool, e *workerproto.Error) {
 	if !ch.Stmt {
 		_, err := s.yi.EvalWithContext(context.Background(), src)
 		return s.evalError(err, nil)
@@ -332,7 +333,7 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 }
 
 // stopped returns the error of a cell whose context was cancelled.
-func (s *Session) stopped() *Error {
+func (s *Session) stopped() *workerproto.Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.run.stopped != nil {
@@ -342,7 +343,7 @@ func (s *Session) stopped() *Error {
 }
 
 // evalError classifies an error of EvalWithContext for a chunk (started is nil for declarations).
-func (s *Session) evalError(err error, started *chunkStart) (compiled bool, e *Error) {
+func (s *Session) evalError(err error, started *chunkStart) (compiled bool, e *workerproto.Error) {
 	if err == nil {
 		return true, nil
 	}

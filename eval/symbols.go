@@ -13,7 +13,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gokernel/gokernel/lang/completion"
+	"github.com/gokernel/gokernel/workerproto"
 )
 
 // Generation changes whenever a cell defines or redefines a name: Symbols
@@ -24,16 +24,16 @@ func (s *Session) Generation() int { return s.env.Generation }
 // inspection in the kernel: funcs, types with their fields and methods,
 // vars and consts with their types; and the imports, by local name. Call it
 // between cells.
-func (s *Session) Symbols() ([]completion.Symbol, map[string]string) {
-	var syms []completion.Symbol
-	methods := map[string][]completion.Member{}
+func (s *Session) Symbols() ([]workerproto.Symbol, map[string]string) {
+	var syms []workerproto.Symbol
+	methods := map[string][]workerproto.Member{}
 	for key, canon := range s.env.Decls {
 		kind, name, _ := strings.Cut(key, " ")
 		if kind != "method" {
 			continue
 		}
 		recv, method, _ := strings.Cut(name, ".")
-		methods[recv] = append(methods[recv], completion.Member{Name: method, Kind: "method", Signature: methodSignature(canon)})
+		methods[recv] = append(methods[recv], workerproto.Member{Name: method, Kind: "method", Signature: methodSignature(canon)})
 	}
 	structs := map[string]string{} // field names of a cell's struct type -> the type's name
 	for key, canon := range s.env.Decls {
@@ -47,18 +47,18 @@ func (s *Session) Symbols() ([]completion.Symbol, map[string]string) {
 		}
 		members := append(fields, methods[name]...)
 		sort.Slice(members, func(i, j int) bool { return members[i].Name < members[j].Name })
-		syms = append(syms, completion.Symbol{Name: name, Kind: "type", Type: underlying, Members: members})
+		syms = append(syms, workerproto.Symbol{Name: name, Kind: "type", Type: underlying, Members: members})
 	}
 	for name := range s.env.Funcs {
 		if !generated(name) {
-			syms = append(syms, completion.Symbol{Name: name, Kind: "func"})
+			syms = append(syms, workerproto.Symbol{Name: name, Kind: "func"})
 		}
 	}
 	for name, v := range s.yi.Globals() {
 		if generated(name) || s.env.Funcs[name] {
 			continue
 		}
-		sym := completion.Symbol{Name: name, Kind: "var"}
+		sym := workerproto.Symbol{Name: name, Kind: "var"}
 		if s.env.Consts[name] {
 			sym.Kind = "const"
 		}
@@ -120,7 +120,7 @@ func cellTypeName(t reflect.Type, structs map[string]string) string {
 	return ptr + t.String()
 }
 
-func fieldKey(fields []completion.Member) string {
+func fieldKey(fields []workerproto.Member) string {
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = f.Name
@@ -130,7 +130,7 @@ func fieldKey(fields []completion.Member) string {
 
 // typeSpec parses a type declaration as the compiler recorded it ("point
 // struct { X , Y int }") into its underlying type and struct fields.
-func typeSpec(canon string) (string, []completion.Member) {
+func typeSpec(canon string) (string, []workerproto.Member) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "", "package p; type "+canon, 0)
 	if err != nil || len(f.Decls) == 0 {
@@ -141,13 +141,13 @@ func typeSpec(canon string) (string, []completion.Member) {
 		return "", nil
 	}
 	ts := gd.Specs[0].(*ast.TypeSpec)
-	var fields []completion.Member
+	var fields []workerproto.Member
 	if st, ok := ts.Type.(*ast.StructType); ok {
 		for _, fl := range st.Fields.List {
 			typ := source(fset, fl.Type)
 			for _, n := range fl.Names {
 				if n.Name != "_" {
-					fields = append(fields, completion.Member{Name: n.Name, Kind: "field", Signature: typ})
+					fields = append(fields, workerproto.Member{Name: n.Name, Kind: "field", Signature: typ})
 				}
 			}
 			if len(fl.Names) == 0 { // embedded
@@ -155,7 +155,7 @@ func typeSpec(canon string) (string, []completion.Member) {
 				if i := strings.LastIndexByte(name, '.'); i >= 0 {
 					name = name[i+1:]
 				}
-				fields = append(fields, completion.Member{Name: name, Kind: "field", Signature: typ})
+				fields = append(fields, workerproto.Member{Name: name, Kind: "field", Signature: typ})
 			}
 		}
 	}

@@ -211,8 +211,21 @@ func (h *cellHandler) Display(data, metadata map[string]any, displayID string, u
 	h.k.publish(h.parent, msgType, map[string]any{"data": data, "metadata": orEmpty(metadata), "transient": transient})
 }
 
-func (h *cellHandler) Defined(symbols []completion.Symbol, imports map[string]string) {
-	h.k.completer.SetSession(symbols, imports)
+func (h *cellHandler) Defined(symbols []workerproto.Symbol, imports map[string]string) {
+	h.k.completer.SetSession(completionSymbols(symbols), imports)
+}
+
+// completionSymbols converts what the worker reports the cells defined into
+// the completion engine's terms.
+func completionSymbols(in []workerproto.Symbol) []completion.Symbol {
+	out := make([]completion.Symbol, len(in))
+	for i, s := range in {
+		out[i] = completion.Symbol{Name: s.Name, Kind: s.Kind, Type: s.Type}
+		for _, m := range s.Members {
+			out[i].Members = append(out[i].Members, completion.Member(m))
+		}
+	}
+	return out
 }
 
 func (h *cellHandler) Clear(wait bool) {

@@ -86,10 +86,14 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 
 	cmd := exec.Command(wc.Path, wc.Args...)
 	cmd.Env = wc.Env
+	// The worker's file descriptors (workerproto.FDStdin and the others).
 	cmd.Stdin = nil // /dev/null: a cell's input comes through input requests
 	cmd.Stdout = outW
 	cmd.Stderr = crashW
-	cmd.ExtraFiles = []*os.File{reqR, evW, errW} // fd 3, 4, 5
+	cmd.ExtraFiles = make([]*os.File, workerproto.FDCellStderr-2) // ExtraFiles[i] is fd 3+i
+	cmd.ExtraFiles[workerproto.FDRequests-3] = reqR
+	cmd.ExtraFiles[workerproto.FDEvents-3] = evW
+	cmd.ExtraFiles[workerproto.FDCellStderr-3] = errW
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setpgid:   true,            // its own group, so a kill takes its children too
 		Pdeathsig: syscall.SIGKILL, // and it can't outlive the kernel

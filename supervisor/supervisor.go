@@ -33,7 +33,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gokernel/gokernel/lang/completion"
 	"github.com/gokernel/gokernel/workerproto"
 )
 
@@ -90,7 +89,7 @@ type ExecHandler interface {
 	// Clear clears the cell's output (when the next output arrives, if wait).
 	Clear(wait bool)
 	// Defined tells what the cells have defined so far, after each cell.
-	Defined(symbols []completion.Symbol, imports map[string]string)
+	Defined(symbols []workerproto.Symbol, imports map[string]string)
 	// Input asks the user for a line of input; ctx ends if the cell is
 	// interrupted.
 	Input(ctx context.Context, prompt string, password bool) (string, error)

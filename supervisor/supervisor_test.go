@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokernel/gokernel/lang/completion"
 	"github.com/gokernel/gokernel/supervisor/supervisortest"
 	"github.com/gokernel/gokernel/workerproto"
 )
@@ -57,7 +56,7 @@ func (h *fakeHandler) Result(data, _ map[string]any) {
 }
 func (h *fakeHandler) Display(map[string]any, map[string]any, string, bool) {}
 func (h *fakeHandler) Clear(bool)                                           {}
-func (h *fakeHandler) Defined([]completion.Symbol, map[string]string)       {}
+func (h *fakeHandler) Defined([]workerproto.Symbol, map[string]string)      {}
 func (h *fakeHandler) Input(ctx context.Context, prompt string, password bool) (string, error) {
 	return h.input, h.inputErr
 }

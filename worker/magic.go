@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/eval"
+	"github.com/gokernel/gokernel/workerproto"
 )
 
 // The worker runs the magics that act inside the interpreter's process:
@@ -41,7 +42,7 @@ func runMagic(ctx context.Context, sess *eval.Session, cell eval.Cell, stdout io
 	return eval.Outcome{}, false
 }
 
-func env(args string, stdout io.Writer) *eval.Error {
+func env(args string, stdout io.Writer) *workerproto.Error {
 	switch name, value, set := strings.Cut(args, "="); {
 	case args == "":
 		vars := os.Environ()
@@ -52,13 +53,13 @@ func env(args string, stdout io.Writer) *eval.Error {
 	case set:
 		name = strings.TrimSpace(name)
 		if err := os.Setenv(name, strings.TrimSpace(value)); err != nil {
-			return &eval.Error{Name: "UsageError", Value: "%env: " + err.Error()}
+			return &workerproto.Error{Name: "UsageError", Value: "%env: " + err.Error()}
 		}
 		fmt.Fprintf(stdout, "%s=%s\n", name, os.Getenv(name))
 	default:
 		v, ok := os.LookupEnv(name)
 		if !ok {
-			return &eval.Error{Name: "UsageError", Value: fmt.Sprintf("%%env: %s is not set", name)}
+			return &workerproto.Error{Name: "UsageError", Value: fmt.Sprintf("%%env: %s is not set", name)}
 		}
 		fmt.Fprintln(stdout, v)
 	}

@@ -1,14 +1,8 @@
 // Package worker is the interpreter process: it reads requests from the
 // kernel, runs cells in an [eval.Session], and writes events back.
 //
-// The kernel starts it as `gokernel worker` with these file descriptors:
-//
-//	0  /dev/null
-//	1  the cells' stdout (a pipe the kernel publishes)
-//	2  the process's own stderr: Go's crash reports land here
-//	3  requests from the kernel
-//	4  events to the kernel
-//	5  the cells' stderr (a pipe the kernel publishes)
+// The kernel starts it as `gokernel worker` with the file descriptors that
+// package workerproto names (FDRequests and the others).
 package worker
 
 import (
@@ -34,10 +28,10 @@ type Config struct {
 // FromFiles is the Config of a process started by the kernel.
 func FromFiles() Config {
 	return Config{
-		Requests: os.NewFile(3, "requests"),
-		Events:   os.NewFile(4, "events"),
-		Stdout:   os.Stdout,
-		Stderr:   os.NewFile(5, "cell-stderr"),
+		Requests: os.NewFile(workerproto.FDRequests, "requests"),
+		Events:   os.NewFile(workerproto.FDEvents, "events"),
+		Stdout:   os.Stdout, // workerproto.FDStdout
+		Stderr:   os.NewFile(workerproto.FDCellStderr, "cell-stderr"),
 	}
 }
 
@@ -185,9 +179,7 @@ func (w *runner) execute(ctx context.Context, sess *eval.Session, m *workerproto
 		syms, imports := sess.Symbols()
 		done.Defined = &workerproto.Defined{Symbols: syms, Imports: imports}
 	}
-	if out.Err != nil {
-		done.Error = &workerproto.Error{Name: out.Err.Name, Value: out.Err.Value, Traceback: out.Err.Traceback}
-	}
+	done.Error = out.Err
 	w.send(done)
 }
 

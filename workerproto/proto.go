@@ -1,5 +1,8 @@
-// Package proto defines the messages between the kernel process and the
-// interpreter worker process, and their framing on a pipe.
+// Package workerproto is the contract between the kernel process and the
+// worker process: the file descriptors the worker is started with, the
+// messages they exchange and their framing on a pipe, and the sync marker in
+// the output streams. Both sides import it; it imports only the standard
+// library.
 //
 // The kernel writes requests (execute, interrupt, input replies) on one pipe;
 // the worker writes events (ready, results, input requests, done) on another.
@@ -18,8 +21,16 @@ import (
 	"io"
 	"strconv"
 	"sync"
+)
 
-	"github.com/gokernel/gokernel/lang/completion"
+// The worker's file descriptors, as the kernel starts it.
+const (
+	FDStdin      = 0 // /dev/null: a cell's input comes through input requests
+	FDStdout     = 1 // the cells' stdout, a pipe the kernel publishes
+	FDCrash      = 2 // the process's own stderr: Go's crash reports land here
+	FDRequests   = 3 // requests from the kernel
+	FDEvents     = 4 // events to the kernel
+	FDCellStderr = 5 // the cells' stderr, a pipe the kernel publishes
 )
 
 // Kinds of message. Requests go from the kernel to the worker, events from
@@ -88,15 +99,38 @@ type Message struct {
 
 // Defined is what the cells of a session have defined.
 type Defined struct {
-	Symbols []completion.Symbol `json:"symbols"`
-	Imports map[string]string   `json:"imports"`
+	Symbols []Symbol          `json:"symbols"`
+	Imports map[string]string `json:"imports"` // import path by the name cells use
 }
 
-// Error is a failed cell as Jupyter shows it.
+// Symbol is a name the cells defined, for completion and inspection in the
+// kernel (which converts it to its completion package's own type).
+type Symbol struct {
+	Name string // "wg", "point", "double"
+	Kind string // "func", "type", "var", "const"
+	// Type is the Go type as text: "sync.WaitGroup", "*sync.Mutex", "func(n int) int",
+	// "main.point", "map[string]int". For a type symbol, its underlying type:
+	// "struct{ X, Y int }".
+	Type string
+	// Members are the fields and methods of a type defined in cells.
+	Members []Member
+}
+
+// Member is a field or method of a type defined in cells.
+type Member struct {
+	Name string
+	Kind string // "field" or "method"
+	// Signature is a field's type ("int", "sync.Mutex") or a method's func type
+	// ("func(n int) int").
+	Signature string
+}
+
+// Error is a failed cell as Jupyter shows it: a cell's own failure (package
+// eval names those) or the kernel's, such as the worker's death.
 type Error struct {
-	Name      string   `json:"ename"`
-	Value     string   `json:"evalue"`
-	Traceback []string `json:"traceback"`
+	Name      string   `json:"ename"`     // e.g. "CompileError", "panic", "Interrupted"
+	Value     string   `json:"evalue"`    // one line, e.g. "cell[3]:2:5: undefined: x"
+	Traceback []string `json:"traceback"` // lines a person reads: the message, the cell lines involved, carets
 }
 
 func (e *Error) Error() string { return e.Name + ": " + e.Value }

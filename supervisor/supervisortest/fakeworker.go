@@ -52,7 +52,11 @@ var fakeAllocated [][]byte
 //	wait         stop only when interrupted  hang         ignore interrupts
 //	input        ask for a line and print it
 func fakeWorker() {
-	fakeFiles = []*os.File{os.NewFile(3, "req"), os.NewFile(4, "ev"), os.NewFile(5, "stderr")}
+	fakeFiles = []*os.File{
+		os.NewFile(workerproto.FDRequests, "req"),
+		os.NewFile(workerproto.FDEvents, "ev"),
+		os.NewFile(workerproto.FDCellStderr, "stderr"),
+	}
 	req := workerproto.NewReader(fakeFiles[0])
 	ev := workerproto.NewWriter(fakeFiles[1])
 	stderr := fakeFiles[2]
