@@ -17,24 +17,6 @@ import (
 	"github.com/gokernel/gokernel/workerproto"
 )
 
-type handler func(k *Kernel, ctx context.Context, sock zmq4.Socket, m *wire.Message)
-
-// routes is every request the kernel answers, by msg_type. Each runs between
-// iopub busy and idle (see [Kernel.handle]).
-var routes = map[string]handler{
-	"kernel_info_request": (*Kernel).kernelInfo,
-	"is_complete_request": (*Kernel).isComplete,
-	"complete_request":    (*Kernel).complete,
-	"inspect_request":     (*Kernel).inspect,
-	"history_request":     (*Kernel).history,
-	"comm_info_request":   (*Kernel).commInfo,
-	"comm_open":           (*Kernel).commOpen,
-	"comm_msg":            func(*Kernel, context.Context, zmq4.Socket, *wire.Message) {},
-	"comm_close":          func(*Kernel, context.Context, zmq4.Socket, *wire.Message) {},
-	"shutdown_request":    (*Kernel).shutdown,
-	"interrupt_request":   (*Kernel).interrupt,
-}
-
 func (k *Kernel) kernelInfo(_ context.Context, sock zmq4.Socket, m *wire.Message) {
 	goVersion := strings.TrimPrefix(runtime.Version(), "go")
 	k.reply(sock, m, "kernel_info_reply", map[string]any{
@@ -86,14 +68,13 @@ type executeRequest struct {
 	StopOnError  *bool  `json:"stop_on_error"`
 }
 
-// execute runs a cell (execute_request is routed by serveShell, not by
-// routes). It reports false when the cell failed and queued cells should be
-// aborted.
-func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message) bool {
+// execute runs a cell, on the cell executor. When the cell failed and stops
+// on error, it asks the executor to abort the cells queued behind it.
+func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message) {
 	var req executeRequest
 	if err := k.decode(m, &req, "code"); err != nil {
 		k.replyError(sock, m, "execute_reply", err, map[string]any{"execution_count": k.executionCount()})
-		return true
+		return
 	}
 	store := req.StoreHistory == nil || *req.StoreHistory
 	if req.Silent {
@@ -115,7 +96,9 @@ func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message)
 	if !handled {
 		perr = k.runCell(ctx, m, req, count)
 	}
-	return k.finishExecute(sock, m, req, count, perr)
+	if !k.finishExecute(sock, m, req, count, perr) {
+		k.abortCells = true
+	}
 }
 
 // runMagic runs the magics the kernel itself answers; handled is false for
@@ -269,6 +252,16 @@ func (h *cellHandler) Input(ctx context.Context, prompt string, password bool) (
 		return content.Value, nil
 	case <-ctx.Done():
 		return "", errors.New("input was interrupted")
+	}
+}
+
+// inputReply hands the answer to an input request to the cell waiting for
+// it.
+func (k *Kernel) inputReply(_ context.Context, _ zmq4.Socket, m *wire.Message) {
+	select {
+	case k.inputWait <- m:
+	default:
+		k.log.Warn("input reply nobody asked for")
 	}
 }
 

@@ -1,22 +1,29 @@
-// Package kernel is the Jupyter side of gokernel: it owns the ZeroMQ sockets
-// of a connection file, routes requests to handlers, publishes on iopub, and
-// runs cells in an interpreter worker process through a [supervisor.Supervisor].
+// Package jupyter is the Jupyter side of gokernel: it owns the ZeroMQ sockets
+// of a connection file, routes each message by the table in routes.go,
+// publishes on iopub, and runs cells in the worker process through a
+// [supervisor.Supervisor]. It never runs user code, and never imports the
+// interpreter.
 //
 // Goroutines of a running kernel, and who ends them:
 //
 //	Run ─┬─ heartbeat      echo loop; ends when Run closes the hb socket
 //	     ├─ recv(shell)    socket → shellQ; ends when Run closes the socket
-//	     ├─ serveShell     shellQ → handlers in order; ends when shellQ closes
+//	     ├─ serveShell     shellQ → its routes, in order; ends when shellQ closes
 //	     │    └─ executeCells  execute requests, one cell at a time (so Tab
 //	     │                     is answered while a cell runs); ends with serveShell
-//	     ├─ serveControl   control socket → handlers, in order
-//	     ├─ serveStdin     stdin socket → the cell waiting for input
+//	     ├─ serveControl   control socket → its routes, in order, through a
+//	     │                 recv of its own; ends when the socket closes
+//	     ├─ serveStdin     stdin socket → the cell waiting for input, through a
+//	     │                 recv of its own; ends when the socket closes
 //	     └─ Supervisor     worker process, its pipe readers and memory watch;
 //	                       Close ends them
 //
-// Run cancels its context when a shutdown request arrives or the caller
-// cancels; it then closes the sockets and the supervisor and returns after
-// every goroutine above has exited.
+// Every request on shell and control is answered between a busy and an idle
+// status on iopub, in the order it arrived on its socket, except that cells
+// wait for each other only: the shell answers what came after a cell while
+// the cell runs. Run cancels its context when a shutdown request
+// arrives or the caller cancels; it then closes the sockets and the
+// supervisor and returns after every goroutine above has exited.
 package jupyter
 
 import (
@@ -69,6 +76,11 @@ type Kernel struct {
 	stdinMu    sync.Mutex // one input request at a time
 	unknownLog sync.Map   // kinds of bad input already logged
 	replays    *replayGuard
+
+	// abortCells is set by a cell that failed and stops on error; the cell
+	// executor then aborts the cells queued behind it. Only the executor's
+	// goroutine touches it.
+	abortCells bool
 }
 
 type historyEntry struct {
@@ -137,7 +149,7 @@ func (k *Kernel) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); defer close(shellQ); k.recv(k.shell, shellQ) }() // ends when shell closes
 	go func() { defer wg.Done(); k.serveShell(ctx, shellQ) }()                    // ends when shellQ closes
 	go func() { defer wg.Done(); k.serveControl(ctx) }()                          // ends when control closes
-	go func() { defer wg.Done(); k.serveStdin() }()                               // ends when stdin closes
+	go func() { defer wg.Done(); k.serveStdin(ctx) }()                            // ends when stdin closes
 
 	<-ctx.Done()
 	k.sup.Interrupt()
@@ -247,29 +259,35 @@ func (k *Kernel) logOnce(key, msg string, args ...any) {
 }
 
 // serveShell answers shell requests in order, except that cells run one
-// after another on an executor of their own: Tab, Shift-Tab and the like are
-// answered while a cell runs, from what the kernel knows.
+// after another on an executor of their own (see [routes]): Tab, Shift-Tab
+// and the like are answered while a cell runs, from what the kernel knows.
 func (k *Kernel) serveShell(ctx context.Context, q <-chan *wire.Message) {
 	cells := make(chan *wire.Message, 256)
 	done := make(chan struct{})
 	go func() { defer close(done); k.executeCells(ctx, cells) }() // ends when cells closes
 	for m := range q {
-		if m.Header.MsgType == "execute_request" {
+		r, ok := k.route("shell", m)
+		switch {
+		case !ok:
+		case r.queue == cellExecutor:
 			cells <- m
-			continue
+		default:
+			k.wrap(ctx, k.shell, m, r.handle)
 		}
-		k.handle(ctx, k.shell, m)
 	}
 	close(cells)
 	<-done
 }
 
-// executeCells runs execute requests in order. After a cell fails, the
-// cells already queued behind it are aborted, unless the failed request said
-// stop_on_error: false.
+// executeCells runs the requests routed to the cell executor, in order.
+// After a cell fails, the cells already queued behind it are aborted, unless
+// the failed request said stop_on_error: false.
 func (k *Kernel) executeCells(ctx context.Context, cells chan *wire.Message) {
 	for m := range cells {
-		if !k.handleExecute(ctx, m) {
+		r, _ := k.route("shell", m) // serveShell sent it here by its route
+		k.wrap(ctx, k.shell, m, r.handle)
+		if k.abortCells {
+			k.abortCells = false
 			k.abortQueued(ctx, cells)
 		}
 	}
@@ -297,46 +315,22 @@ func (k *Kernel) serveControl(ctx context.Context) {
 	done := make(chan struct{})
 	go func() { defer close(done); k.recv(k.control, q); close(q) }() // ends when control closes
 	for m := range q {
-		k.handle(ctx, k.control, m)
+		if r, ok := k.route("control", m); ok {
+			k.wrap(ctx, k.control, m, r.handle)
+		}
 	}
 	<-done
 }
 
 // serveStdin hands input replies to the cell waiting for one.
-func (k *Kernel) serveStdin() {
+func (k *Kernel) serveStdin(ctx context.Context) {
 	q := make(chan *wire.Message, 4)
 	go func() { k.recv(k.stdin, q); close(q) }() // ends when stdin closes
 	for m := range q {
-		if m.Header.MsgType != "input_reply" {
-			k.logOnce("stdin:"+m.Header.MsgType, "unexpected message on stdin", "type", m.Header.MsgType)
-			continue
-		}
-		select {
-		case k.inputWait <- m:
-		default:
-			k.log.Warn("input reply nobody asked for")
+		if r, ok := k.route("stdin", m); ok {
+			r.handle(k, ctx, k.stdin, m)
 		}
 	}
-}
-
-// handle runs one request between busy and idle on iopub.
-func (k *Kernel) handle(ctx context.Context, sock zmq4.Socket, m *wire.Message) {
-	h, ok := routes[m.Header.MsgType]
-	if !ok {
-		k.logOnce("type:"+m.Header.MsgType, "unknown message type", "type", m.Header.MsgType)
-		return
-	}
-	k.wrap(ctx, sock, m, h)
-}
-
-// handleExecute runs an execute request and reports whether the queue may
-// go on (false after a failed cell that stops on error).
-func (k *Kernel) handleExecute(ctx context.Context, m *wire.Message) (ok bool) {
-	ok = true
-	k.wrap(ctx, k.shell, m, func(k *Kernel, ctx context.Context, sock zmq4.Socket, m *wire.Message) {
-		ok = k.execute(ctx, sock, m)
-	})
-	return ok
 }
 
 // wrap runs h between busy and idle, and keeps a handler's bug from taking
