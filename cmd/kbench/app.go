@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gokernel/gokernel/cmd/kbench/internal/jupyter"
+	"github.com/gokernel/gokernel/cmd/kbench/internal/launch"
 )
 
 // errUsage marks a wrong command line.
@@ -37,7 +37,7 @@ var groups = []string{"floor", "start", "roundtrip", "output", "interrupt", "cra
 // bench holds what every measurement needs.
 type bench struct {
 	log      *slog.Logger
-	launcher *jupyter.Launcher
+	launcher *launch.Launcher
 	goK, pyK kind
 	workshop int // kernels started at once
 }
@@ -80,7 +80,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	launcher := jupyter.NewLauncher(tmp)
+	launcher := launch.NewLauncher(tmp)
 	defer func() {
 		if n := launcher.Live(); n > 0 {
 			log.Warn("killing kernels still running", "count", n)

@@ -7,8 +7,8 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/gokernel/gokernel/cmd/kbench/internal/jupyter"
 	"github.com/gokernel/gokernel/cmd/kbench/internal/stats"
+	"github.com/gokernel/gokernel/jupyter/client"
 	"github.com/gokernel/gokernel/jupyter/wire"
 )
 
@@ -29,7 +29,7 @@ type floorResult struct {
 func (b *bench) measureFloor(ctx context.Context) (*floorResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute) // no Recv outlives this
 	defer cancel()
-	ports, err := jupyter.FreePorts(1)
+	ports, err := client.FreePorts(1)
 	if err != nil {
 		return nil, err
 	}

@@ -7,8 +7,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gokernel/gokernel/cmd/kbench/internal/jupyter"
+	"github.com/gokernel/gokernel/cmd/kbench/internal/launch"
 	"github.com/gokernel/gokernel/cmd/kbench/internal/stats"
+	"github.com/gokernel/gokernel/jupyter/client"
 )
 
 const (
@@ -83,7 +84,7 @@ func interruptOnce(ctx context.Context, s *session) (time.Duration, string, erro
 	if err != nil {
 		return 0, "", err
 	}
-	busy := func(r *jupyter.Run) bool { return !r.Busy.IsZero() }
+	busy := func(r *client.Run) bool { return !r.Busy.IsZero() }
 	if err := c.Await(ctx, r, busy, cellTimeout); err != nil {
 		return 0, "", err
 	}
@@ -92,8 +93,8 @@ func interruptOnce(ctx context.Context, s *session) (time.Duration, string, erro
 	}
 	var at time.Time
 	var ctlID string
-	if s.kind.spec.InterruptMode == jupyter.InterruptMessage {
-		ctlID, at, err = c.Send(jupyter.Control, "interrupt_request", map[string]any{})
+	if s.kind.spec.InterruptMode == launch.InterruptMessage {
+		ctlID, at, err = c.Send(client.Control, "interrupt_request", map[string]any{})
 	} else {
 		at = time.Now()
 		err = s.proc.Signal(syscall.SIGINT)
@@ -101,11 +102,11 @@ func interruptOnce(ctx context.Context, s *session) (time.Duration, string, erro
 	if err != nil {
 		return 0, "", err
 	}
-	if err := c.Await(ctx, r, (*jupyter.Run).Done, 10*time.Second); err != nil {
+	if err := c.Await(ctx, r, (*client.Run).Done, 10*time.Second); err != nil {
 		return 0, "", err
 	}
 	if ctlID != "" {
-		if _, err := c.Reply(ctx, jupyter.Control, ctlID, 5*time.Second); err != nil {
+		if _, err := c.Reply(ctx, client.Control, ctlID, 5*time.Second); err != nil {
 			return 0, "", fmt.Errorf("interrupt_reply: %w", err)
 		}
 	}

@@ -10,8 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gokernel/gokernel/cmd/kbench/internal/jupyter"
+	"github.com/gokernel/gokernel/cmd/kbench/internal/launch"
 	"github.com/gokernel/gokernel/cmd/kbench/internal/procfs"
+	"github.com/gokernel/gokernel/jupyter/client"
 )
 
 // Kernel names, as the columns of the report.
@@ -24,7 +25,7 @@ const (
 // written in its language.
 type kind struct {
 	name string
-	spec jupyter.Spec
+	spec launch.Spec
 	code code
 }
 
@@ -81,7 +82,7 @@ func installKernels(ctx context.Context, dir, gokernel, python string) (goKind, 
 		return kind{}, kind{}, fmt.Errorf("%s install --prefix: %w\n%s", bin, err, out)
 	}
 	kernels := filepath.Join(prefix, "share", "jupyter", "kernels")
-	goSpec, err := jupyter.ReadSpec(filepath.Join(kernels, "gokernel"), goName)
+	goSpec, err := launch.ReadSpec(filepath.Join(kernels, "gokernel"), goName)
 	if err != nil {
 		return kind{}, kind{}, err
 	}
@@ -90,7 +91,7 @@ func installKernels(ctx context.Context, dir, gokernel, python string) (goKind, 
 		return kind{}, kind{}, fmt.Errorf("%s has no ipykernel (run .ci/deps bench): %w\n%s", python, err, out)
 	}
 	pyDir := filepath.Join(kernels, "python3")
-	err = jupyter.WriteSpec(pyDir, jupyter.Spec{
+	err = launch.WriteSpec(pyDir, launch.Spec{
 		Argv:        []string{python, "-m", "ipykernel_launcher", "-f", "{connection_file}"},
 		DisplayName: "Python 3 (ipykernel)",
 		Language:    "python",
@@ -98,7 +99,7 @@ func installKernels(ctx context.Context, dir, gokernel, python string) (goKind, 
 	if err != nil {
 		return kind{}, kind{}, err
 	}
-	pySpec, err := jupyter.ReadSpec(pyDir, pyName)
+	pySpec, err := launch.ReadSpec(pyDir, pyName)
 	if err != nil {
 		return kind{}, kind{}, err
 	}
@@ -113,14 +114,14 @@ const (
 )
 
 // fastDial notices a kernel's listening port within a millisecond.
-var fastDial = jupyter.DialOptions{Retry: time.Millisecond, Timeout: readyTimeout}
+var fastDial = client.DialOptions{Retry: time.Millisecond, Timeout: readyTimeout}
 
 // session is a started kernel with a connected, ready client.
 type session struct {
 	kind   kind
-	proc   *jupyter.Process
-	client *jupyter.Client
-	ready  jupyter.Ready
+	proc   *launch.Process
+	client *client.Client
+	ready  client.Ready
 }
 
 // startEach starts one kernel of each kind, gokernel first, for the
@@ -144,14 +145,14 @@ func (b *bench) startEach(ctx context.Context) (sessions []*session, stop func()
 // start starts a kernel of kind k and waits until it is ready. A kernel
 // that exits before it is ready (another process may have taken one of its
 // ports in the meantime) is started once more on new ports.
-func (b *bench) start(ctx context.Context, k kind, dial jupyter.DialOptions) (*session, error) {
+func (b *bench) start(ctx context.Context, k kind, dial client.DialOptions) (*session, error) {
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
 		conn, file, cerr := b.launcher.NewConnection(k.name)
 		if cerr != nil {
 			return nil, cerr
 		}
-		var p *jupyter.Process
+		var p *launch.Process
 		p, err = b.launcher.Start(k.spec, conn, file)
 		if err != nil {
 			return nil, err
@@ -171,8 +172,8 @@ func (b *bench) start(ctx context.Context, k kind, dial jupyter.DialOptions) (*s
 
 // connect connects to the started process p and waits until it is ready.
 // On failure p is killed.
-func (b *bench) connect(ctx context.Context, k kind, p *jupyter.Process, dial jupyter.DialOptions) (*session, error) {
-	c, err := jupyter.Connect(ctx, p, dial)
+func (b *bench) connect(ctx context.Context, k kind, p *launch.Process, dial client.DialOptions) (*session, error) {
+	c, err := launch.Connect(ctx, p, dial)
 	if err != nil {
 		p.Kill()
 		return nil, fmt.Errorf("%s: %w", k.name, err)

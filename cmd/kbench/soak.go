@@ -8,9 +8,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/gokernel/gokernel/cmd/kbench/internal/jupyter"
 	"github.com/gokernel/gokernel/cmd/kbench/internal/procfs"
 	"github.com/gokernel/gokernel/cmd/kbench/internal/stats"
+	"github.com/gokernel/gokernel/jupyter/client"
 )
 
 const (
@@ -168,12 +168,12 @@ func (r *soakResult) print(w io.Writer) {
 
 // kernelStats reads the kernel's goroutine count and heap from the "gokernel"
 // field of a kernel_info_reply.
-func kernelStats(ctx context.Context, c *jupyter.Client) (goroutines int, heap int64, err error) {
-	id, _, err := c.Send(jupyter.Shell, "kernel_info_request", map[string]any{})
+func kernelStats(ctx context.Context, c *client.Client) (goroutines int, heap int64, err error) {
+	id, _, err := c.Send(client.Shell, "kernel_info_request", map[string]any{})
 	if err != nil {
 		return 0, 0, err
 	}
-	r, err := c.Reply(ctx, jupyter.Shell, id, 5*time.Second)
+	r, err := c.Reply(ctx, client.Shell, id, 5*time.Second)
 	if err != nil {
 		return 0, 0, err
 	}

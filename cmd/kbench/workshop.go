@@ -6,15 +6,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gokernel/gokernel/cmd/kbench/internal/jupyter"
+	"github.com/gokernel/gokernel/cmd/kbench/internal/launch"
 	"github.com/gokernel/gokernel/cmd/kbench/internal/procfs"
 	"github.com/gokernel/gokernel/cmd/kbench/internal/stats"
+	"github.com/gokernel/gokernel/jupyter/client"
 )
 
 // workshopDial polls less often than fastDial: forty kernels' worth of
 // clients retrying every millisecond would steal the CPU the kernels start
 // with.
-var workshopDial = jupyter.DialOptions{Retry: 10 * time.Millisecond, Timeout: 2 * time.Minute}
+var workshopDial = client.DialOptions{Retry: 10 * time.Millisecond, Timeout: 2 * time.Minute}
 
 // workshopTimeout bounds a whole workshop start for one kind of kernel.
 const workshopTimeout = 3 * time.Minute
@@ -62,7 +63,7 @@ func (b *bench) workshopOnce(parent context.Context, k kind, n int) (workshopKer
 	if err != nil {
 		return w, err
 	}
-	procs := make([]*jupyter.Process, 0, n)
+	procs := make([]*launch.Process, 0, n)
 	defer func() { // nothing outlives the group, whatever happened
 		for _, p := range procs {
 			p.Kill()

@@ -1,4 +1,12 @@
-package jupyter
+// Package client is a small Jupyter client over zmq4 and the kernel's own
+// wire codec: it connects to the five sockets of a connection file, sends
+// requests and collects what comes back, with the time each message arrived.
+// The kernel's tests use it over loopback, and kbench measures kernels with
+// it.
+//
+// One reader goroutine per socket decodes messages into a queue; each ends
+// when [Client.Close] closes the sockets, and Close returns after they have.
+package client
 
 import (
 	"context"
@@ -26,6 +34,18 @@ const (
 	Stdin
 )
 
+func (ch Channel) String() string {
+	switch ch {
+	case Shell:
+		return "shell"
+	case Control:
+		return "control"
+	case Stdin:
+		return "stdin"
+	}
+	return fmt.Sprintf("channel %d", int(ch))
+}
+
 // Received is a message as the client read it.
 type Received struct {
 	Msg      *wire.Message
@@ -41,13 +61,14 @@ type DialOptions struct {
 	Retry time.Duration
 	// Timeout bounds connecting.
 	Timeout time.Duration
+	// Exited, if set, is closed when the kernel's process exited: Dial then
+	// fails at once with [ErrExited], and a later wait for a reply gives up
+	// shortly after the exit instead of at its timeout.
+	Exited <-chan struct{}
 }
 
 // Client is one front end's connection to a kernel: DEALER sockets for shell,
 // control and stdin (with one identity), SUB for iopub, REQ for heartbeat.
-//
-// One reader goroutine per socket decodes messages into a queue; each ends
-// when Close closes the sockets.
 type Client struct {
 	Conn      wire.ConnectionInfo
 	Session   string
@@ -71,28 +92,10 @@ const (
 	iopubQueue = 8192
 )
 
-// Connect dials p's sockets. If p exits while the client connects, Connect
-// fails at once; if it exits later, a wait for its reply gives up exitGrace
-// after the exit.
-func Connect(ctx context.Context, p *Process, opts DialOptions) (*Client, error) {
-	c, err := dial(ctx, p.Conn, opts, p.Done())
-	if err != nil {
-		if p.Exited() {
-			return nil, fmt.Errorf("%s exited before it listened: %v\n%s", p.Spec.Name, p.ExitErr(), p.Output())
-		}
-		return nil, err
-	}
-	return c, nil
-}
-
 // Dial connects to the kernel of conn. It returns when all five sockets are
 // connected, retrying while the kernel is not listening yet.
 func Dial(ctx context.Context, conn wire.ConnectionInfo, opts DialOptions) (*Client, error) {
-	return dial(ctx, conn, opts, nil)
-}
-
-// dial is Dial for a kernel whose exit closes gone (nil if unknown).
-func dial(ctx context.Context, conn wire.ConnectionInfo, opts DialOptions, gone <-chan struct{}) (*Client, error) {
+	gone := opts.Exited
 	signer, err := wire.NewSigner(conn.SignatureScheme, conn.Key)
 	if err != nil {
 		return nil, err
@@ -250,7 +253,7 @@ func (c *Client) Send(ch Channel, msgType string, content any) (string, time.Tim
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	sock := map[Channel]zmq4.Socket{Shell: c.shell, Control: c.control, Stdin: c.stdin}[ch]
+	sock := c.socket(ch)
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
 	at := time.Now()
@@ -258,6 +261,21 @@ func (c *Client) Send(ch Channel, msgType string, content any) (string, time.Tim
 		return "", time.Time{}, fmt.Errorf("send %s: %w", msgType, err)
 	}
 	return m.Header.MsgID, at, nil
+}
+
+// SendFrames sends frames on ch as they are, for tests of what a kernel does
+// with a message that is malformed, forged or signed with another key.
+func (c *Client) SendFrames(ch Channel, frames [][]byte) error {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	if err := c.socket(ch).SendMulti(zmq4.NewMsgFrom(frames...)); err != nil {
+		return fmt.Errorf("send on %s: %w", ch, err)
+	}
+	return nil
+}
+
+func (c *Client) socket(ch Channel) zmq4.Socket {
+	return map[Channel]zmq4.Socket{Shell: c.shell, Control: c.control, Stdin: c.stdin}[ch]
 }
 
 // Errors of the waits, for errors.Is.
@@ -273,6 +291,26 @@ const exitGrace = 250 * time.Millisecond
 // Reply waits for the reply to request id on ch, dropping other messages on
 // that channel.
 func (c *Client) Reply(ctx context.Context, ch Channel, id string, timeout time.Duration) (Received, error) {
+	r, err := c.next(ctx, ch, timeout, func(r Received) bool { return r.ParentID == id })
+	if err != nil {
+		return r, fmt.Errorf("reply to %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Next waits for the next message on ch (shell or control), whatever it
+// answers.
+func (c *Client) Next(ctx context.Context, ch Channel, timeout time.Duration) (Received, error) {
+	r, err := c.next(ctx, ch, timeout, func(Received) bool { return true })
+	if err != nil {
+		return r, fmt.Errorf("next on %s: %w", ch, err)
+	}
+	return r, nil
+}
+
+// next waits for the first message on ch that want takes, dropping the
+// others.
+func (c *Client) next(ctx context.Context, ch Channel, timeout time.Duration, want func(Received) bool) (Received, error) {
 	q := c.shellQ
 	if ch == Control {
 		q = c.controlQ
@@ -283,14 +321,14 @@ func (c *Client) Reply(ctx context.Context, ch Channel, id string, timeout time.
 	for {
 		select {
 		case r := <-q:
-			if r.ParentID == id {
+			if want(r) {
 				return r, nil
 			}
 		case <-t.C:
 			if exited {
-				return Received{}, fmt.Errorf("reply to %s: %w", id, ErrExited)
+				return Received{}, ErrExited
 			}
-			return Received{}, fmt.Errorf("reply to %s: %w after %v", id, ErrTimeout, timeout)
+			return Received{}, fmt.Errorf("%w after %v", ErrTimeout, timeout)
 		case <-ctx.Done():
 			return Received{}, ctx.Err()
 		case <-gone:

@@ -1,12 +1,11 @@
-// Package jupyter starts kernels the way Jupyter does and talks to them: a
-// [Launcher] writes connection files and spawns kernel processes from
-// kernelspecs, and a [Client] connects to a kernel's sockets, reusing
-// gokernel's wire package for the frames.
+// Package launch starts kernels the way Jupyter does: a [Launcher] writes
+// connection files and spawns kernel processes from kernelspecs, and
+// [Connect] connects a [client.Client] to one of them.
 //
 // Every process a Launcher starts is waited for by one goroutine, which ends
 // when the process has exited; [Launcher.Close] kills the ones still running
 // (and their descendants) and returns after all of them were reaped.
-package jupyter
+package launch
 
 import (
 	"context"
@@ -15,8 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	mathrand "math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +24,7 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/cmd/kbench/internal/procfs"
+	"github.com/gokernel/gokernel/jupyter/client"
 	"github.com/gokernel/gokernel/jupyter/wire"
 )
 
@@ -107,7 +105,7 @@ func (l *Launcher) NewConnection(kernelName string) (wire.ConnectionInfo, string
 // NewConnections writes n connection files at once. Their ports are picked
 // together, so no two kernels are given the same port.
 func (l *Launcher) NewConnections(kernelName string, n int) ([]wire.ConnectionInfo, []string, error) {
-	ports, err := FreePorts(5 * n)
+	ports, err := client.FreePorts(5 * n)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,55 +142,6 @@ func (l *Launcher) NewConnections(kernelName string, n int) ([]wire.ConnectionIn
 		files = append(files, path)
 	}
 	return conns, files, nil
-}
-
-// FreePorts returns n distinct loopback TCP ports that were free a moment
-// ago. They are taken below the kernel's ephemeral port range, so that no
-// outgoing connection (a client retrying to connect to a kernel that isn't
-// listening yet, say) can take one before its kernel binds it. All n
-// listeners are open at once, so the ports differ.
-func FreePorts(n int) ([]int, error) {
-	lo, hi := portRange()
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	ports := make([]int, 0, n)
-	start := lo + mathrand.IntN(hi-lo)
-	for i := 0; i < hi-lo && len(ports) < n; i++ {
-		port := lo + (start-lo+i)%(hi-lo)
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err != nil {
-			continue // taken
-		}
-		ls = append(ls, l)
-		ports = append(ports, port)
-	}
-	if len(ports) < n {
-		return nil, fmt.Errorf("find free ports: only %d of %d free in %d-%d", len(ports), n, lo, hi)
-	}
-	return ports, nil
-}
-
-// portRange is where FreePorts looks: from 10000 up to the start of the
-// ephemeral range in /proc/sys/net/ipv4/ip_local_port_range (32768 on a
-// default Linux).
-func portRange() (lo, hi int) {
-	lo, hi = 10000, 32768
-	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return lo, hi
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 1 {
-		return lo, hi
-	}
-	if start, err := strconv.Atoi(f[0]); err == nil && start > lo+1000 {
-		hi = start
-	}
-	return lo, hi
 }
 
 // Process is one running kernel.
@@ -248,6 +197,21 @@ func (l *Launcher) Start(spec Spec, conn wire.ConnectionInfo, connFile string) (
 		l.mu.Unlock()
 	}()
 	return p, nil
+}
+
+// Connect dials p's sockets. If p exits while the client connects, Connect
+// fails at once; if it exits later, a wait for its reply gives up shortly
+// after the exit.
+func Connect(ctx context.Context, p *Process, opts client.DialOptions) (*client.Client, error) {
+	opts.Exited = p.Done()
+	c, err := client.Dial(ctx, p.Conn, opts)
+	if err != nil {
+		if p.Exited() {
+			return nil, fmt.Errorf("%s exited before it listened: %v\n%s", p.Spec.Name, p.ExitErr(), p.Output())
+		}
+		return nil, err
+	}
+	return c, nil
 }
 
 // Restart starts a new process for p's kernelspec with p's connection file,
