@@ -1,8 +1,6 @@
 package completion
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/gokernel/gokernel/lang/completion/internal/indexfile"
@@ -64,27 +62,6 @@ func TestIndexContents(t *testing.T) {
 		t.Errorf("%d packages named rand, want math/rand, math/rand/v2 and crypto/rand", got)
 	} else if first := ix.byName["rand"][0].path; first != "math/rand" && first != "crypto/rand" {
 		t.Errorf("rand means %s", first)
-	}
-}
-
-// TestImportsOnlyStd keeps yaegi and everything else outside the standard
-// library out of the kernel process through this package.
-func TestImportsOnlyStd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
-	out, err := exec.CommandContext(t.Context(), goCmd, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		if dep != "github.com/gokernel/gokernel/lang/completion" && dep != "github.com/gokernel/gokernel/lang/completion/internal/indexfile" {
-			t.Errorf("package complete depends on %s", dep)
-		}
 	}
 }
 
