@@ -10,7 +10,7 @@ import (
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
 	"github.com/gokernel/gokernel/workerproto"
-	"github.com/traefik/yaegi/interp"
+	yaegi "github.com/traefik/yaegi/interp"
 )
 
 // Names of a cell's errors ([workerproto.Error.Name]).
@@ -158,7 +158,7 @@ func panicValue(r any) string {
 		}
 		r = v.Interface()
 	}
-	var p interp.Panic
+	var p yaegi.Panic
 	if err, ok := r.(error); ok && errors.As(err, &p) {
 		return panicValue(p.Value)
 	}

@@ -37,7 +37,7 @@ import (
 	"github.com/gokernel/gokernel/eval/internal/compile"
 	"github.com/gokernel/gokernel/lib/display"
 	"github.com/gokernel/gokernel/workerproto"
-	"github.com/traefik/yaegi/interp"
+	yaegi "github.com/traefik/yaegi/interp"
 )
 
 // Config is what a Session reads and writes.
@@ -74,7 +74,7 @@ type Outcome struct {
 
 // Session runs cells in one interpreter. Names defined by a cell persist for later cells.
 type Session struct {
-	yi       *interp.Interpreter
+	yi       *yaegi.Interpreter
 	exitHook func(code int) // Config.Exit
 	sink     display.Sink   // Config.Display
 	env      *compile.Env
@@ -145,7 +145,7 @@ func New(cfg Config) (*Session, error) {
 		wake:      make(chan struct{}),
 	}
 	s.showFunc = reflect.ValueOf(s.show)
-	s.yi = interp.New(interp.Options{
+	s.yi = yaegi.New(yaegi.Options{
 		GoPath:               "/nonexistent/gokernel", // cells import native packages only
 		SourcecodeFilesystem: emptyFS{},
 		Stdin:                stdin,
@@ -347,7 +347,7 @@ func (s *Session) evalError(err error, started *chunkStart) (compiled bool, e *w
 	if err == nil {
 		return true, nil
 	}
-	var pe interp.Panic
+	var pe yaegi.Panic
 	if !errors.As(err, &pe) {
 		return false, s.yaegiCompileError(err) // a parse or type error: nothing ran
 	}

@@ -12,7 +12,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/traefik/yaegi/interp"
+	yaegi "github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/syscall"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
@@ -33,7 +33,7 @@ var errExec = errors.New("syscall.Exec is not available in a notebook: it would 
 func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error {
 	// The notebook packages (gokernel/display, coro, progress, timeline) are bound to the session's
 	// display sink; the result path relies on display's Renderer wrapper being there.
-	tables := []interp.Exports{unrestricted.Symbols, syscall.Symbols, stdlib.Symbols}
+	tables := []yaegi.Exports{unrestricted.Symbols, syscall.Symbols, stdlib.Symbols}
 	for _, p := range lib.Packages() {
 		tables = append(tables, p.Exports(s.sink))
 	}
@@ -67,14 +67,14 @@ func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error
 		reflect.TypeFor[display.Renderer](), reflect.TypeFor[image.Image](),
 		reflect.TypeFor[error](), reflect.TypeFor[fmt.Stringer](),
 	}
-	if err := s.yi.Use(interp.Exports{".": {"MapTypes": reflect.ValueOf(mapTypes)}}); err != nil {
+	if err := s.yi.Use(yaegi.Exports{".": {"MapTypes": reflect.ValueOf(mapTypes)}}); err != nil {
 		return fmt.Errorf("interp: loading symbols: %w", err)
 	}
 	return nil
 }
 
 // overrides replaces symbols whose standard behavior does not suit a notebook.
-func (s *Session) overrides() (interp.Exports, map[reflect.Value][]reflect.Type) {
+func (s *Session) overrides() (yaegi.Exports, map[reflect.Value][]reflect.Type) {
 	// The interpreter's own logger (yaegi binds log's functions to one writing to the session's
 	// stderr): log.Fatal prints with it, then ends the cell like os.Exit(1).
 	output := func(int, string) error { return nil }
@@ -88,7 +88,7 @@ func (s *Session) overrides() (interp.Exports, map[reflect.Value][]reflect.Type)
 	fatalln := reflect.ValueOf(func(v ...any) { output(2, fmt.Sprintln(v...)); s.exit(1) })
 	printTypes := []reflect.Type{reflect.TypeFor[fmt.Formatter](), reflect.TypeFor[fmt.Stringer]()}
 
-	exports := interp.Exports{
+	exports := yaegi.Exports{
 		"os/os": {
 			// What yaegi's SpecialStdio option does (it is an environment variable in v0.16.1):
 			// os.Stdin, os.Stdout and os.Stderr are the session's reader and writers.
