@@ -1,4 +1,4 @@
-"""A sample of the cell compiler's golden files (interp/testdata), run end to
+"""A sample of the cell compiler's golden files (eval/testdata), run end to
 end through jupyter_client: the same cells give the same output and results
 through the real kernel as through the interpreter layer."""
 

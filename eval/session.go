@@ -1,7 +1,7 @@
-// Package interp compiles notebook cells into yaegi evaluations and runs them.
+// Package eval compiles notebook cells into yaegi evaluations and runs them.
 //
 // A [Session] owns one yaegi interpreter. [Session.Execute] compiles a cell with the cell
-// compiler (package interp/internal/compile: it splits the cell, rewrites what yaegi gets wrong
+// compiler (package eval/internal/compile: it splits the cell, rewrites what yaegi gets wrong
 // and orders the pieces) and evaluates the resulting chunks one by one with a context, so that
 // cancelling the context interrupts the cell. Names a cell defines stay defined for later cells.
 //
@@ -165,7 +165,7 @@ func New(cfg Config) (*Session, error) {
 		return name, ok
 	})
 	if err := s.eval(prelude); err != nil {
-		return nil, fmt.Errorf("interp: evaluating the prelude: %w", err)
+		return nil, fmt.Errorf("eval: evaluating the prelude: %w", err)
 	}
 	return s, nil
 }

@@ -43,7 +43,7 @@ func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error
 	}
 	for _, t := range tables {
 		if err := s.yi.Use(t); err != nil {
-			return fmt.Errorf("interp: loading symbols: %w", err)
+			return fmt.Errorf("eval: loading symbols: %w", err)
 		}
 		for key := range t {
 			if dir, name := path.Split(key); dir != "" {
@@ -53,12 +53,12 @@ func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error
 	}
 	for _, src := range genericExtras {
 		if _, err := s.yi.Compile(src); err != nil {
-			return fmt.Errorf("interp: loading generic helpers: %w", err)
+			return fmt.Errorf("eval: loading generic helpers: %w", err)
 		}
 	}
 	overrides, mapTypes := s.overrides()
 	if err := s.yi.Use(overrides); err != nil {
-		return fmt.Errorf("interp: loading symbols: %w", err)
+		return fmt.Errorf("eval: loading symbols: %w", err)
 	}
 	// A cell value passed to these functions reaches native code as an interface wrapper when its
 	// type has the methods, so that Show prints with a cell's String or Error method.
@@ -68,7 +68,7 @@ func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error
 		reflect.TypeFor[error](), reflect.TypeFor[fmt.Stringer](),
 	}
 	if err := s.yi.Use(yaegi.Exports{".": {"MapTypes": reflect.ValueOf(mapTypes)}}); err != nil {
-		return fmt.Errorf("interp: loading symbols: %w", err)
+		return fmt.Errorf("eval: loading symbols: %w", err)
 	}
 	return nil
 }

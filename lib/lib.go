@@ -13,7 +13,7 @@ import (
 
 // Package is one notebook package.
 type Package struct {
-	Dir     string // under interp/lib; the import path is "gokernel/" + Dir
+	Dir     string // under lib/; the import path is "gokernel/" + Dir
 	Exports func(display.Sink) map[string]map[string]reflect.Value
 }
 

@@ -136,7 +136,7 @@ type Error struct {
 func (e *Error) Error() string { return e.Name + ": " + e.Value }
 
 // ErrTooLarge reports a frame whose length exceeds [MaxMessage].
-var ErrTooLarge = errors.New("proto: message too large")
+var ErrTooLarge = errors.New("workerproto: message too large")
 
 // Writer writes framed messages. It is safe for concurrent use.
 type Writer struct {
@@ -152,7 +152,7 @@ func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 func (w *Writer) Write(m *Message) error {
 	body, err := json.Marshal(m)
 	if err != nil {
-		return fmt.Errorf("proto: encode %s: %w", m.Kind, err)
+		return fmt.Errorf("workerproto: encode %s: %w", m.Kind, err)
 	}
 	if len(body) > MaxMessage {
 		return ErrTooLarge
@@ -193,7 +193,7 @@ func (r *Reader) Read() (*Message, error) {
 	}
 	m := new(Message)
 	if err := json.Unmarshal(body, m); err != nil {
-		return nil, fmt.Errorf("proto: decode: %w", err)
+		return nil, fmt.Errorf("workerproto: decode: %w", err)
 	}
 	return m, nil
 }

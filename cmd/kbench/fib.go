@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	// The benchmark is the one place outside interp that imports yaegi: it
+	// The benchmark is the one place outside eval that imports yaegi: it
 	// measures bare yaegi as the floor of interpreted CPU work.
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"

@@ -1,10 +1,10 @@
-// Package complete answers Jupyter's complete_request (Tab) and
+// Package completion answers Jupyter's complete_request (Tab) and
 // inspect_request (Shift-Tab) for Go cells, in the kernel process, without
 // the interpreter: an answer never waits behind a running cell.
 //
 // It knows two things. What cells can import comes from an index generated
 // from yaegi's symbol tables and embedded here (see internal/gen; run
-// go generate after changing yaegi or a package under interp/lib). What the
+// go generate after changing yaegi or a package under lib/). What the
 // cells have defined so far comes from the worker after each cell, handed to
 // [Engine.SetSession]. Doc comments are read from the Go sources under
 // GOROOT when they are installed, once per package.

@@ -12,7 +12,7 @@ import (
 )
 
 // TestIndexIsCurrent regenerates the index and compares it with the one
-// interp/complete embeds, so a change to yaegi, to our notebook packages or
+// lang/completion embeds, so a change to yaegi, to our notebook packages or
 // to this generator can't leave completion describing old symbols.
 func TestIndexIsCurrent(t *testing.T) {
 	if testing.Short() {
@@ -44,7 +44,7 @@ func TestIndexIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if diff := firstDifference(fresh, committed); diff != "" {
-		t.Errorf("interp/complete/%s is stale (%s): run go generate ./interp/complete", IndexFile, diff)
+		t.Errorf("lang/completion/%s is stale (%s): run go generate ./lang/completion", IndexFile, diff)
 	}
 }
 

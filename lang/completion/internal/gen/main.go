@@ -1,20 +1,20 @@
-// Command gen writes the index that package complete embeds: every package a
+// Command gen writes the index that package completion embeds: every package a
 // notebook cell can import, with its members and the fields and methods of
 // its types.
 //
 // What a cell can import is what the worker gives yaegi: yaegi's stdlib,
 // stdlib/unrestricted and stdlib/syscall tables, and our notebook packages
-// under interp/lib (each package's Exports table). Those tables hold
+// under lib/ (each package's Exports table). Those tables hold
 // reflect.Values, which know types but not parameter names; the Go sources
-// (GOROOT for the standard library, interp/lib for ours) supply the names, so
+// (GOROOT for the standard library, lib/ for ours) supply the names, so
 // a signature reads "func Println(a ...any) (n int, err error)" rather than
 // "func(...interface {}) (int, error)".
 //
 // Run it from anywhere in the module:
 //
-//	go generate ./interp/complete
+//	go generate ./lang/completion
 //
-// or go run ./interp/complete/internal/gen [-o file].
+// or go run ./lang/completion/internal/gen [-o file].
 package main
 
 import (
@@ -31,11 +31,11 @@ import (
 	"github.com/gokernel/gokernel/lang/completion/internal/indexfile"
 )
 
-// modulePath is the module whose interp/lib packages are indexed.
+// modulePath is the module whose lib/ packages are indexed.
 const modulePath = "github.com/gokernel/gokernel"
 
 func main() {
-	out := flag.String("o", "", "output file (default: interp/complete/stdlib_index.json.gz in the module)")
+	out := flag.String("o", "", "output file (default: lang/completion/stdlib_index.json.gz in the module)")
 	flag.Parse()
 	if err := run(*out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
@@ -70,7 +70,7 @@ func run(out string) error {
 	return nil
 }
 
-// IndexFile is the index's name in interp/complete.
+// IndexFile is the index's name in lang/completion.
 const IndexFile = "stdlib_index.json.gz"
 
 // moduleRoot finds this module's directory from the working directory up.

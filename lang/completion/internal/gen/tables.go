@@ -20,7 +20,7 @@ import (
 // table is a yaegi symbol table: "import/path/name" → symbol → value.
 type table = map[string]map[string]reflect.Value
 
-// libPackages are the notebook packages under interp/lib; [checkLibPackages]
+// libPackages are the notebook packages under lib/; [checkLibPackages]
 // refuses to write an index while a package with an Exports func is missing
 // from lib.Packages.
 var libPackages = lib.Packages()
@@ -69,7 +69,7 @@ func importable(key string) bool {
 	return dir != "" && !strings.HasPrefix(key, "github.com/")
 }
 
-// checkLibPackages fails when a package under interp/lib declares an Exports
+// checkLibPackages fails when a package under lib/ declares an Exports
 // func that [libPackages] doesn't list.
 func checkLibPackages(root string) error {
 	libDir := filepath.Join(root, "lib")
@@ -108,7 +108,7 @@ func checkLibPackages(root string) error {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return fmt.Errorf("interp/lib/%s declares Exports: add it to lib.Packages in interp/lib/lib.go", strings.Join(missing, ", interp/lib/"))
+		return fmt.Errorf("lib/%s declares Exports: add it to lib.Packages in lib/lib.go", strings.Join(missing, ", lib/"))
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
 // Package indexfile defines the file that records what notebook cells can
 // import: packages, their members and the members of their types. The
-// generator (interp/complete/internal/gen) writes it from yaegi's symbol
-// tables; package complete embeds and reads it. Both sides import this
+// generator (lang/completion/internal/gen) writes it from yaegi's symbol
+// tables; package completion embeds and reads it. Both sides import this
 // package, so the format is written down once.
 package indexfile
 
@@ -13,7 +13,7 @@ import (
 	"io"
 )
 
-// Kinds of [Member], as Go names them. Package complete maps them to the
+// Kinds of [Member], as Go names them. Package completion maps them to the
 // words Jupyter front ends show.
 const (
 	KindFunc   = "func"
