@@ -4,6 +4,7 @@
 //   build/schemas/  the settings schemas of the plugins the app registers (schemas_dir)
 //   build/themes/   the light and dark themes' CSS (themes_dir)
 //   build/build.json  what was built, from which versions, and how big it is
+//   build/modules.txt the source files in the bundle, with their sizes in it
 //
 //   node build.mjs [--out DIR]      (run `npm ci` first; needs Node.js 18.19 or newer)
 //
@@ -77,12 +78,17 @@ const assets = {
     build.onLoad({ filter: /.*/, namespace: 'gokernel-lab' }, () => ({
       contents: pluginsModule(), resolveDir: here, loader: 'js',
     }));
-    build.onResolve({ filter: /\.svg(\?.*)?$/ }, (args) => {
+    // (Font Awesome's SVG fonts, megabytes that only old browsers ask for, stay files.)
+    build.onResolve({ filter: /\.svg([?#].*)?$/ }, (args) => {
       if (args.kind !== 'url-token') return undefined;
-      return { path: resolve(args.resolveDir, args.path.replace(/\?.*$/, '')), namespace: 'svg-url' };
+      const path = resolve(args.resolveDir, args.path.replace(/[?#].*$/, ''));
+      return { path, namespace: statSync(path).size > 32_000 ? 'svg-file' : 'svg-url' };
     });
     build.onLoad({ filter: /.*/, namespace: 'svg-url' }, (args) => ({
       contents: readFileSync(args.path), loader: 'dataurl',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'svg-file' }, (args) => ({
+      contents: readFileSync(args.path), loader: 'file',
     }));
     build.onLoad({ filter: /\.raw\.css$/ }, (args) => ({
       contents: readFileSync(args.path, 'utf8'), loader: 'text',
@@ -118,7 +124,8 @@ async function bundleApp(dir) {
     platform: 'browser',
     assetNames: 'assets/[name]-[hash]',
     inject: [join(here, 'src', 'process.js')],
-    define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+    // As webpack 5 does for the web: speech-rule-engine (MathJax's) asks for __dirname.
+    define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis', __dirname: '"/"', __filename: '"/index.js"' },
     plugins: [assets],
     metafile: true,
   });
@@ -196,6 +203,10 @@ try {
     versions,
   };
   writeFileSync(join(tmp, 'build.json'), JSON.stringify(info, null, 2) + '\n');
+  const output = result.metafile.outputs[relative(process.cwd(), join(tmp, 'static', 'bundle.js'))] ??
+    Object.values(result.metafile.outputs).find((o) => o.entryPoint);
+  writeFileSync(join(tmp, 'modules.txt'), Object.entries(output.inputs)
+    .map(([path, { bytesInOutput }]) => `${path}\t${bytesInOutput}\n`).sort().join(''));
   rmSync(out, { recursive: true, force: true });
   renameSync(tmp, out);
   const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;

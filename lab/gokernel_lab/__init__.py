@@ -5,7 +5,7 @@ this module serves it through jupyterlab_server 2.16 (page config, settings sche
 workspaces, translations) and leaves kernels, sessions and files to jupyter_server.
 
 Standalone:   python3 -m gokernel_lab [jupyter_server options]     (PYTHONPATH=lab)
-In a server:  --ServerApp.jpserver_extensions='{"gokernel_lab": True}' (e.g. a JupyterHub
+In a server:  --ServerApp.jpserver_extensions gokernel_lab=True (e.g. a JupyterHub
               single-user server), with the same base_url and token handling as JupyterLab.
 """
 
@@ -29,7 +29,6 @@ class GoLabApp(LabServerApp):
     name = "gokernel_lab"
     app_name = "JupyterLab"
     extension_url = "/lab"
-    default_url = "/lab"
     file_url_prefix = "/lab/tree"
     # Started on its own it is the whole application; inside another server (JupyterHub's
     # single-user server) the other extensions are that server's business.
