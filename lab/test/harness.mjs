@@ -423,6 +423,12 @@ export class Lab {
     await this.page.keyboard.press('Control+End');
   }
 
+  // The text/plain of cell index's execute_result, or null when it has none.
+  async resultOf(index) {
+    const result = (await this.cells())[index].outputs.find((o) => o.output_type === 'execute_result');
+    return result ? outputText(result) : null;
+  }
+
   async waitForCell(index, timeout = 60_000) {
     await this.page.waitForFunction((i) => {
       const w = window.jupyterapp.shell.currentWidget;

@@ -288,9 +288,7 @@ describe('gokernel in JupyterLab in Chromium', { timeout: 1_500_000 }, () => {
         const err = outputs.find((o) => o.output_type === 'error');
         assert.ok(err, `the interrupted cell shows an error: ${JSON.stringify(outputs)}`);
         assert.match(outputText(err), /interrupt/i, 'it says it was interrupted');
-        const next = await lab.runNewCell('answer + 1');
-        const result = (await lab.cells())[next].outputs.find((o) => o.output_type === 'execute_result');
-        assert.equal(outputText(result ?? {}), '42', 'the next cell sees answer');
+        assert.equal(await lab.resultOf(await lab.runNewCell('answer + 1')), '42', 'the next cell sees answer');
         assert.deepEqual(lab.takeErrors(), [], 'browser errors');
       });
     });
@@ -309,9 +307,7 @@ describe('gokernel in JupyterLab in Chromium', { timeout: 1_500_000 }, () => {
           assert.ok(outputs.some((o) => o.output_type === 'error'), `an error output for ${JSON.stringify(source)}: ${text}`);
           assert.match(text, want, `the error says what happened for ${JSON.stringify(source)}`);
           assert.equal((await lab.kernelState()).status, 'idle', 'kernel idle again');
-          const next = await lab.runNewCell('6 * 7');
-          const result = (await lab.cells())[next].outputs.find((o) => o.output_type === 'execute_result');
-          assert.equal(outputText(result ?? {}), '42', 'the kernel runs the next cell');
+          assert.equal(await lab.resultOf(await lab.runNewCell('6 * 7')), '42', 'the kernel runs the next cell');
         }
         assert.deepEqual(lab.takeErrors(), [], 'browser errors');
       });
@@ -333,9 +329,7 @@ describe('gokernel in JupyterLab in Chromium', { timeout: 1_500_000 }, () => {
         const gone = await lab.runNewCell('kept');
         const text = (await lab.cells())[gone].outputs.map(outputText).join('\n');
         assert.match(text, /undefined: kept/, 'names from before the restart are gone');
-        const next = await lab.runNewCell('2 * 21');
-        const result = (await lab.cells())[next].outputs.find((o) => o.output_type === 'execute_result');
-        assert.equal(outputText(result ?? {}), '42', 'the restarted kernel runs cells');
+        assert.equal(await lab.resultOf(await lab.runNewCell('2 * 21')), '42', 'the restarted kernel runs cells');
         assert.deepEqual(lab.takeErrors(), [], 'browser errors');
       });
     });
