@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PREFIX ?=
 NOTEBOOK_DIR ?= notebooks
 
-.PHONY: help build install notebook notebooks test unit e2e browser fuzz lint bench soak clean
+.PHONY: help build install notebook classic lab lab-test notebooks test unit e2e browser fuzz lint bench soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,9 +20,38 @@ install: build ## build, then install the kernelspec for this user (PREFIX=dir t
 	install -D -m 0755 $(BIN) $(HOME)/.local/bin/gokernel
 	$(HOME)/.local/bin/gokernel install $(if $(PREFIX),--prefix $(PREFIX),--user)
 
-notebook: install ## install what is missing, then open the notebooks in Jupyter
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+notebook: ## install what is missing, build JupyterLab once, install the kernel, open the lessons in JupyterLab
 	.ci/deps notebook
-	cd $(NOTEBOOK_DIR) && jupyter notebook $(if $(filter 0,$(shell id -u)),--allow-root,)
+	$(MAKE) lab install
+	cd $(NOTEBOOK_DIR) && PYTHONPATH=$(abspath lab) $(PY) -m gokernel_lab $(ALLOW_ROOT) --ServerApp.root_dir=. en/00-start.ipynb
+
+classic: install ## the lessons in classic Notebook 6 instead (installs it if missing)
+	.ci/deps classic
+	cd $(NOTEBOOK_DIR) && jupyter notebook $(ALLOW_ROOT)
+
+# JupyterLab is built from the npm packages in lab/package-lock.json into lab/build (not
+# committed), again only when the lockfile or the app's own files change.
+LAB_SOURCES := lab/plugins.json lab/build.mjs $(wildcard lab/src/*.js)
+
+lab: lab/build/build.json ## build JupyterLab into lab/build (installs Node.js and npm if missing)
+
+lab/node_modules/.package-lock.json: lab/package.json lab/package-lock.json
+	.ci/deps lab
+	cd lab && npm ci --no-audit --no-fund --loglevel=error
+
+lab/build/build.json: lab/node_modules/.package-lock.json $(LAB_SOURCES)
+	cd lab && node build.mjs
+
+lab/test/node_modules/.package-lock.json: lab/test/package.json lab/test/package-lock.json
+	cd lab/test && npm ci --no-audit --no-fund --loglevel=error
+
+lab-test: build ## JupyterLab tests: the build on Node.js 18, @jupyterlab/services, every lesson in Chromium
+	.ci/deps lab-test
+	$(MAKE) lab lab/test/node_modules/.package-lock.json
+	rm -rf lab/test-output
+	GOKERNEL_BIN=$(abspath $(BIN)) node --test lab/test/build.test.mjs lab/test/services.test.mjs lab/test/lab.test.mjs
 
 test: ## install test tools if missing, then run every test (unit, race, e2e)
 	.ci/deps test
@@ -32,6 +61,7 @@ test: ## install test tools if missing, then run every test (unit, race, e2e)
 	$(MAKE) fuzz FUZZTIME=3s
 	$(MAKE) e2e
 	$(MAKE) browser
+	$(MAKE) lab-test
 
 unit: ## unit tests only, with the race detector
 	$(GO) test -race -short ./...
@@ -65,4 +95,4 @@ soak: build ## 10,000 cells against one gokernel, watching its memory and thread
 	$(GO) run ./cmd/kbench -soak -n 10000 -out bench/out
 
 clean: ## remove build output
-	rm -rf bin
+	rm -rf bin lab/build

@@ -1,5 +1,5 @@
 // Package kernelspec installs gokernel as a Jupyter kernelspec: a folder
-// share/jupyter/kernels/gokernel with kernel.json and logos.
+// share/jupyter/kernels/gokernel with kernel.json and logos (PNG and SVG).
 package kernelspec
 
 import (
@@ -113,6 +113,10 @@ func Install(dir, exe string) error {
 	if err := os.WriteFile(filepath.Join(dir, "kernel.json"), append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("install kernelspec: %w", err)
 	}
+	// JupyterLab's launcher prefers logo-svg.svg; Notebook 6 uses the PNGs.
+	if err := os.WriteFile(filepath.Join(dir, "logo-svg.svg"), []byte(LogoSVG()), 0o644); err != nil {
+		return fmt.Errorf("install kernelspec: %w", err)
+	}
 	for _, size := range []int{32, 64} {
 		var buf bytes.Buffer
 		if err := png.Encode(&buf, Logo(size)); err != nil {
@@ -158,6 +162,18 @@ func Logo(size int) image.Image {
 		}
 	}
 	return img
+}
+
+// LogoSVG is the drawing of Logo as SVG, on a 64-unit tile: the same fractions of the side.
+func LogoSVG() string {
+	const s = 64.0
+	lane := func(cy, tokenX float64) string {
+		return fmt.Sprintf(`<rect x="%.2f" y="%.2f" width="%.2f" height="%.2f"/><circle cx="%.2f" cy="%.2f" r="%.2f"/>`,
+			s*0.18, s*(cy-0.045), s*(0.82-0.18), s*0.09, s*tokenX, s*cy, s*0.11)
+	}
+	return fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">`+
+		`<title>%s</title><rect width="64" height="64" rx="%.2f" fill="#00ADD8"/><g fill="#FFFFFF">%s%s</g></svg>`+"\n",
+		DisplayName, s*0.2, lane(0.36, 0.36), lane(0.64, 0.62))
 }
 
 // coverage turns a signed distance (negative inside) into pixel coverage.

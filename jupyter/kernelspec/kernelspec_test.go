@@ -2,6 +2,7 @@ package kernelspec
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"image/png"
 	"os"
@@ -60,6 +61,28 @@ func TestInstall(t *testing.T) {
 		if _, _, _, a := img.At(0, 0).RGBA(); a != 0 {
 			t.Errorf("logo %d corner is not transparent", size)
 		}
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "logo-svg.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root struct {
+		XMLName xml.Name
+		ViewBox string `xml:"viewBox,attr"`
+		Rects   []struct {
+			Fill string `xml:"fill,attr"`
+		} `xml:"rect"`
+		Lanes struct {
+			Rects   []struct{} `xml:"rect"`
+			Circles []struct{} `xml:"circle"`
+		} `xml:"g"`
+	}
+	if err := xml.Unmarshal(svg, &root); err != nil {
+		t.Fatalf("logo-svg.svg: %v\n%s", err, svg)
+	}
+	if root.XMLName.Local != "svg" || root.ViewBox != "0 0 64 64" || len(root.Rects) != 1 || root.Rects[0].Fill != "#00ADD8" ||
+		len(root.Lanes.Rects) != 2 || len(root.Lanes.Circles) != 2 {
+		t.Errorf("logo-svg.svg is not the tile with two lanes: %s", svg)
 	}
 	// Installing again replaces the first install.
 	if err := Install(dir, "/new/gokernel"); err != nil {

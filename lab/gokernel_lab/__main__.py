@@ -1,0 +1,3 @@
+from gokernel_lab import main
+
+main()
