@@ -16,17 +16,25 @@ type rendered struct {
 	text string
 }
 
-func (r rendered) png() []byte { return r.pic.PNG(pngScale) }
+// png returns the picture as PNG data, nil when it is too tall for one.
+func (r rendered) png() []byte {
+	if s := scaleFor(r.pic.Height); s > 0 {
+		return r.pic.PNG(s)
+	}
+	return nil
+}
 
 // bundle returns the MIME bundle of a drawn picture: the SVG for front
 // ends that trust the notebook, the PNG for those that don't (JupyterLab
 // shows no SVG of an untrusted notebook) and for code hosts, and the text.
 func bundle(r rendered) display.Bundle {
-	return display.Bundle{
-		display.MIMESVG:  r.pic.SVG(),
-		display.MIMEPNG:  base64.StdEncoding.EncodeToString(r.png()),
-		display.MIMEText: r.text,
+	b := display.Bundle{display.MIMESVG: r.pic.SVG(), display.MIMEText: r.text}
+	if png := r.png(); png != nil {
+		b[display.MIMEPNG] = base64.StdEncoding.EncodeToString(png)
+	} else {
+		b[display.MIMEText] = r.text + fmt.Sprintf("\n(No PNG: the picture is %.0f px tall. A notebook JupyterLab doesn't trust shows this text instead; draw fewer lanes per timeline.)", r.pic.Height)
 	}
+	return b
 }
 
 // pictureTitle is the SVG's accessible title.

@@ -429,3 +429,27 @@ func TestMissingGlyphs(t *testing.T) {
 		t.Errorf("PNG heights %d without and %d with the font, want the note's %d px more without", hg, hn, noteH*pngScale)
 	}
 }
+
+// TestTallPictures: many lanes get a PNG of one pixel per CSS pixel, and
+// too many none, which the text says.
+func TestTallPictures(t *testing.T) {
+	for _, tt := range []struct {
+		height float64
+		want   float64
+	}{{400, 2}, {2000, 2}, {2001, 1}, {16000, 1}, {16001, 0}} {
+		if got := scaleFor(tt.height); got != tt.want {
+			t.Errorf("scaleFor(%v) = %v, want %v", tt.height, got, tt.want)
+		}
+	}
+	tl := New()
+	for i := range 1200 {
+		tl.Lane(strconv.Itoa(i)).Mark("m")
+	}
+	b := tl.MIMEBundle()
+	if _, ok := b["image/png"]; ok {
+		t.Error("a timeline of 1,200 lanes has a PNG")
+	}
+	if text := b["text/plain"].(string); !strings.Contains(text, "(No PNG: the picture is ") {
+		t.Errorf("the text does not say there is no PNG:\n%.300s", text)
+	}
+}

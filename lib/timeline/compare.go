@@ -36,7 +36,7 @@ func (c *Comparison) MIMEBundle() display.Bundle { return bundle(c.render(pictur
 // SVG returns the picture.
 func (c *Comparison) SVG() string { return c.render(picture.DefaultFonts()).pic.SVG() }
 
-// PNG returns the picture as PNG data, at twice the SVG's size in pixels.
+// PNG returns the picture as PNG data, as [Timeline.PNG] does.
 func (c *Comparison) PNG() []byte { return c.render(picture.DefaultFonts()).png() }
 
 // String returns a text summary: each timeline's, with its wall time as a

@@ -77,8 +77,24 @@ const (
 
 // pngScale is the PNG's device pixels per CSS pixel: twice, for sharp text
 // on high-density screens; its metadata asks front ends to show it at the
-// SVG's size.
-const pngScale = 2
+// SVG's size. A tall picture (many lanes) gets one pixel per CSS pixel, and
+// a very tall one no PNG, so that painting it never takes hundreds of MB.
+const (
+	pngScale     = 2
+	sharpUpTo    = 2000  // CSS px of height drawn at pngScale
+	maxPNGHeight = 16000 // CSS px of height drawn at all: about 1,100 lanes
+)
+
+// scaleFor returns the PNG scale for a picture height px tall, 0 for none.
+func scaleFor(height float64) float64 {
+	switch {
+	case height <= sharpUpTo:
+		return pngScale
+	case height <= maxPNGHeight:
+		return 1
+	}
+	return 0
+}
 
 // panel is one timeline in a picture, and where its rows are.
 type panel struct {

@@ -251,7 +251,8 @@ func (tl *Timeline) MIMEBundle() display.Bundle {
 func (tl *Timeline) SVG() string { return tl.render(picture.DefaultFonts()).pic.SVG() }
 
 // PNG stops the timeline and returns its picture as PNG data, at twice the
-// SVG's size in pixels.
+// SVG's size in pixels (once, for a picture over 2,000 px tall; nil for one
+// over 16,000).
 func (tl *Timeline) PNG() []byte { return tl.render(picture.DefaultFonts()).png() }
 
 // String stops the timeline and returns a text summary: what the picture
