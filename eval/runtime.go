@@ -194,6 +194,16 @@ func (s *Session) sleep(d time.Duration) {
 	}
 }
 
+// sessionSink is the display sink the notebook packages get: the front end's, and the session's
+// interrupts, so that native code blocked for a cell (a timeline.Chan's Send) ends at one.
+type sessionSink struct {
+	display.Sink
+	s *Session
+}
+
+// Interrupted implements display.Interrupter.
+func (k sessionSink) Interrupted() <-chan struct{} { return k.s.interrupted() }
+
 // interrupted returns a channel closed at the next interrupt.
 func (s *Session) interrupted() <-chan struct{} {
 	s.mu.Lock()
@@ -218,10 +228,11 @@ func (s *Session) show(v ...any) {
 			result = b
 		}
 	}
+	metadata := display.Metadata(result)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.run != nil {
-		s.run.result = result
+		s.run.result, s.run.metadata = result, metadata
 	}
 }
 

@@ -68,8 +68,9 @@ type Cell struct {
 
 // Outcome is what running a cell produced.
 type Outcome struct {
-	Result map[string]any     // MIME bundle of the final expression's value ("text/plain": string); nil when there is none
-	Err    *workerproto.Error // nil on success
+	Result         map[string]any     // MIME bundle of the final expression's value ("text/plain": string); nil when there is none
+	ResultMetadata map[string]any     // Result's metadata, such as the size to show a PNG at
+	Err            *workerproto.Error // nil on success
 }
 
 // Session runs cells in one interpreter. Names defined by a cell persist for later cells.
@@ -112,10 +113,11 @@ type cellSource struct {
 
 // run is the state of a running cell that goroutines may change.
 type run struct {
-	cancel  context.CancelFunc
-	stopped *workerproto.Error // why the cell was stopped from outside: a goroutine's panic or os.Exit
-	result  map[string]any     // set by Show
-	defers  []func()           // the cell's top-level defers, run at its end
+	cancel   context.CancelFunc
+	stopped  *workerproto.Error // why the cell was stopped from outside: a goroutine's panic or os.Exit
+	result   map[string]any     // set by Show
+	metadata map[string]any     // the result's
+	defers   []func()           // the cell's top-level defers, run at its end
 }
 
 // New makes a Session.
@@ -224,7 +226,7 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 	if e == nil {
 		e = r.stopped // a goroutine panicked after the last chunk
 	}
-	result := r.result
+	result, metadata := r.result, r.metadata
 	s.mu.Unlock()
 
 	if e != nil && e.Name == "" {
@@ -233,7 +235,7 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 	if e != nil {
 		return Outcome{Err: e}
 	}
-	return Outcome{Result: result}
+	return Outcome{Result: result, ResultMetadata: metadata}
 }
 
 // runChunks evaluates a compiled cell's chunks in order.

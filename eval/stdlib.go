@@ -32,10 +32,10 @@ var errExec = errors.New("syscall.Exec is not available in a notebook: it would 
 // ending the process) win; then the session's own overrides.
 func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error {
 	// The notebook packages (gokernel/display, coro, progress, timeline) are bound to the session's
-	// display sink; the result path relies on display's Renderer wrapper being there.
+	// display sink and interrupts; the result path relies on display's Renderer wrapper being there.
 	tables := []yaegi.Exports{unrestricted.Symbols, syscall.Symbols, stdlib.Symbols}
 	for _, p := range lib.Packages() {
-		tables = append(tables, p.Exports(s.sink))
+		tables = append(tables, p.Exports(sessionSink{s.sink, s}))
 	}
 	tables = append(tables, s.runtimeSymbols())
 	for _, t := range extra {

@@ -171,7 +171,7 @@ func (w *runner) execute(ctx context.Context, sess *eval.Session, m *workerproto
 	}
 
 	if out.Result != nil {
-		w.send(&workerproto.Message{Kind: workerproto.KindResult, ID: m.ID, Data: out.Result})
+		w.send(&workerproto.Message{Kind: workerproto.KindResult, ID: m.ID, Data: out.Result, Metadata: out.ResultMetadata})
 	}
 	done := &workerproto.Message{Kind: workerproto.KindDone, ID: m.ID, Goroutines: sess.Goroutines()}
 	if gen := sess.Generation(); gen != w.reported {

@@ -7,7 +7,11 @@
 // live in one process.
 //
 // Every bundle sent to the sink carries "text/plain" beside its rich formats,
-// so front ends that only show text still show something.
+// so front ends that only show text still show something. A bundle whose
+// only picture is SVG also carries the SVG as an HTML <img>: JupyterLab
+// shows no SVG from a notebook it doesn't trust (one opened from a file),
+// but it shows sanitized HTML, and its sanitizer keeps an <img> with a
+// data: URL.
 package display
 
 import (
@@ -60,6 +64,14 @@ type Renderer interface {
 	MIMEBundle() Bundle
 }
 
+// Interrupter is implemented by a [Sink] whose session can be interrupted.
+// Native code that blocks on behalf of a cell (a timeline.Chan's Send)
+// waits on Interrupted too, so that an interrupt ends it.
+type Interrupter interface {
+	// Interrupted returns a channel closed at the session's next interrupt.
+	Interrupted() <-chan struct{}
+}
+
 // BundleOf returns the bundle that shows v: a [Renderer]'s own bundle, or a
 // PNG for an [image.Image]. Both carry "text/plain". It reports false for
 // other values, for a nil pointer (whose methods would likely panic), and
@@ -74,7 +86,7 @@ func BundleOf(v any) (Bundle, bool) {
 		if len(b) == 0 {
 			return nil, false
 		}
-		return withText(b), true
+		return complete(b), true
 	case image.Image:
 		return imageBundle(v), true
 	}
@@ -116,12 +128,13 @@ func (h *Handle) Text(s string) { h.Display(textBundle(s)) }
 // Show shows v as the package-level Show does.
 func (h *Handle) Show(v any) { h.Display(showBundle(v)) }
 
-// Display shows b, adding "text/plain" if b has none.
+// Display shows b, adding "text/plain" if b has none (and the HTML form
+// of an SVG that comes alone).
 func (h *Handle) Display(b Bundle) {
-	data := withText(b)
+	data := complete(b)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.sink.Display(data, map[string]any{}, h.id, h.shown)
+	h.sink.Display(data, Metadata(data), h.id, h.shown)
 	h.shown = true
 }
 
@@ -157,8 +170,9 @@ func (d displayer) Text(s string) { d.send(textBundle(s)) }
 // Image shows img, encoded as PNG.
 func (d displayer) Image(img image.Image) { d.send(imageBundle(img)) }
 
-// Display shows b, adding "text/plain" if b has none.
-func (d displayer) Display(b Bundle) { d.send(withText(b)) }
+// Display shows b, adding "text/plain" if b has none (and the HTML form
+// of an SVG that comes alone).
+func (d displayer) Display(b Bundle) { d.send(complete(b)) }
 
 // Show shows v: a [Renderer] as its bundle, an [image.Image] as a PNG,
 // anything else as text (fmt's %v).
@@ -172,7 +186,7 @@ func (d displayer) NewDisplay() *Handle { return NewHandle(d.sink) }
 func (d displayer) Clear(wait bool) { d.sink.Clear(wait) }
 
 func (d displayer) send(b Bundle) {
-	d.sink.Display(b, map[string]any{}, "", false)
+	d.sink.Display(b, Metadata(b), "", false)
 }
 
 func showBundle(v any) Bundle {
@@ -184,11 +198,11 @@ func showBundle(v any) Bundle {
 
 func textBundle(s string) Bundle { return Bundle{MIMEText: s} }
 
-func htmlBundle(s string) Bundle { return Bundle{MIMEHTML: s, MIMEText: "<HTML>"} }
+func htmlBundle(s string) Bundle { return Bundle{MIMEHTML: s, MIMEText: htmlText(s)} }
 
 func markdownBundle(s string) Bundle { return Bundle{MIMEMarkdown: s, MIMEText: s} }
 
-func svgBundle(s string) Bundle { return Bundle{MIMESVG: s, MIMEText: "<SVG>"} }
+func svgBundle(s string) Bundle { return complete(Bundle{MIMESVG: s}) }
 
 func jsonBundle(v any) Bundle {
 	text, err := json.MarshalIndent(v, "", "  ")
@@ -223,18 +237,27 @@ func imageBundle(img image.Image) Bundle {
 	}
 }
 
-// withText returns a copy of b that has "text/plain": b's own, else a short
-// description of b's richest format. The copy keeps notebook
+// complete returns a copy of b that has "text/plain": b's own, else a
+// short description of b's richest format. If b's only picture is an SVG
+// and it has no HTML, the copy also has the SVG as an HTML <img>, which
+// JupyterLab shows in a notebook it doesn't trust. The copy keeps notebook
 // code's map from changing under the sink.
-func withText(b Bundle) Bundle {
+func complete(b Bundle) Bundle {
 	out := maps.Clone(b)
 	if out == nil {
 		out = Bundle{}
 	}
-	if _, ok := out[MIMEText]; ok {
-		return out
+	if _, ok := out[MIMEText]; !ok {
+		out[MIMEText] = describe(out)
 	}
-	out[MIMEText] = describe(out)
+	svg, ok := out[MIMESVG].(string)
+	_, html := out[MIMEHTML]
+	_, png := out[MIMEPNG]
+	_, jpeg := out[MIMEJPEG]
+	if ok && !html && !png && !jpeg {
+		alt, _ := out[MIMEText].(string)
+		out[MIMEHTML] = svgImg(svg, alt)
+	}
 	return out
 }
 
@@ -242,6 +265,12 @@ func withText(b Bundle) Bundle {
 func describe(b Bundle) string {
 	if s, ok := b[MIMEMarkdown].(string); ok {
 		return s
+	}
+	if s, ok := b[MIMESVG].(string); ok {
+		return svgText(s)
+	}
+	if s, ok := b[MIMEHTML].(string); ok {
+		return htmlText(s)
 	}
 	for _, f := range []struct{ mime, text string }{
 		{MIMEHTML, "<HTML>"},

@@ -92,11 +92,14 @@ func TestFunctions(t *testing.T) {
 		want map[string]any
 	}{
 		{"html", "HTML", []any{"<b>hi</b>"}, map[string]any{
-			"text/html": "<b>hi</b>", "text/plain": "<HTML>"}},
+			"text/html": "<b>hi</b>", "text/plain": "hi"}},
+		{"html without text", "HTML", []any{"<hr>"}, map[string]any{
+			"text/html": "<hr>", "text/plain": "<HTML>"}},
 		{"markdown", "Markdown", []any{"# Title"}, map[string]any{
 			"text/markdown": "# Title", "text/plain": "# Title"}},
 		{"svg", "SVG", []any{"<svg/>"}, map[string]any{
-			"image/svg+xml": "<svg/>", "text/plain": "<SVG>"}},
+			"image/svg+xml": "<svg/>", "text/plain": "<SVG>",
+			"text/html": `<img src="data:image/svg+xml;base64,PHN2Zy8+" alt="&lt;SVG&gt;" style="max-width:100%">`}},
 		{"png", "PNG", []any{pngData}, map[string]any{
 			"image/png": b64(pngData), "text/plain": "<image 3x2>"}},
 		{"jpeg", "JPEG", []any{jpegData}, map[string]any{
@@ -113,13 +116,18 @@ func TestFunctions(t *testing.T) {
 			"image/png": b64(pngData), "text/plain": "<image 3x2>"}},
 		{"image nil", "Image", []any{nil}, map[string]any{"text/plain": "<nil image>"}},
 		{"display adds text", "Display", []any{display.Bundle{"text/html": "x"}}, map[string]any{
-			"text/html": "x", "text/plain": "<HTML>"}},
+			"text/html": "x", "text/plain": "x"}},
+		{"display svg with its own png", "Display", []any{display.Bundle{"image/svg+xml": "<svg/>", "image/png": "AAAA"}}, map[string]any{
+			"image/svg+xml": "<svg/>", "image/png": "AAAA", "text/plain": "<SVG>"}},
+		{"display svg with html", "Display", []any{display.Bundle{"image/svg+xml": "<svg/>", "text/html": "<b>svg</b>"}}, map[string]any{
+			"image/svg+xml": "<svg/>", "text/html": "<b>svg</b>", "text/plain": "<SVG>"}},
 		{"display keeps text", "Display", []any{display.Bundle{"text/html": "x", "text/plain": "mine"}}, map[string]any{
 			"text/html": "x", "text/plain": "mine"}},
 		{"display other type", "Display", []any{display.Bundle{"text/latex": "$x$"}}, map[string]any{
 			"text/latex": "$x$", "text/plain": "<text/latex>"}},
-		{"show renderer", "Show", []any{renderer{display.Bundle{"image/svg+xml": "<svg/>"}}}, map[string]any{
-			"image/svg+xml": "<svg/>", "text/plain": "<SVG>"}},
+		{"show renderer", "Show", []any{renderer{display.Bundle{"image/svg+xml": "<svg/>", "text/plain": "a dot"}}}, map[string]any{
+			"image/svg+xml": "<svg/>", "text/plain": "a dot",
+			"text/html": `<img src="data:image/svg+xml;base64,PHN2Zy8+" alt="a dot" style="max-width:100%">`}},
 		{"show image", "Show", []any{img}, map[string]any{
 			"image/png": b64(pngData), "text/plain": "<image 3x2>"}},
 		{"show value", "Show", []any{[]int{1, 2}}, map[string]any{"text/plain": "[1 2]"}},
@@ -207,7 +215,7 @@ func TestHandle(t *testing.T) {
 	h.Show(renderer{display.Bundle{"text/html": "6"}})
 
 	calls := rec.Calls()
-	wantHTML := []string{"<i>1</i>", "", "", "", "5", "6"}
+	wantHTML := []string{"<i>1</i>", "", `<img src="data:image/svg+xml;base64,PHN2Zy8+" alt="&lt;SVG&gt;" style="max-width:100%">`, "", "5", "6"}
 	if len(calls) != len(wantHTML) {
 		t.Fatalf("got %d calls, want %d", len(calls), len(wantHTML))
 	}
@@ -264,6 +272,8 @@ func TestBundleOf(t *testing.T) {
 	}{
 		{"image", img, display.Bundle{"image/png": b64(encodePNG(t, img)), "text/plain": "<image 3x2>"}, true},
 		{"renderer", renderer{display.Bundle{"text/html": "<p>"}}, display.Bundle{"text/html": "<p>", "text/plain": "<HTML>"}, true},
+		{"renderer of svg", renderer{display.Bundle{"image/svg+xml": "<svg/>", "image/png": "AAAA"}},
+			display.Bundle{"image/svg+xml": "<svg/>", "image/png": "AAAA", "text/plain": "<SVG>"}, true},
 		{"renderer with text", renderer{display.Bundle{"text/html": "<p>", "text/plain": "p"}}, display.Bundle{"text/html": "<p>", "text/plain": "p"}, true},
 		{"renderer empty", renderer{}, nil, false},
 		{"plain value", 42, nil, false},
@@ -294,7 +304,7 @@ func TestSessionsAreSeparate(t *testing.T) {
 
 func TestExports(t *testing.T) {
 	exports := display.Exports(&displaytest.Recorder{})
-	symtest.Check(t, ".", exports[tableKey], "displayer", "Exports", "NewHandle")
+	symtest.Check(t, ".", exports[tableKey], "displayer", "Exports", "NewHandle", "Metadata", "Interrupter")
 
 	// Yaegi looks interface wrappers up under the interface's Go package path.
 	goPath := reflect.TypeFor[display.Renderer]().PkgPath() + "/display"
@@ -315,7 +325,7 @@ func TestExports(t *testing.T) {
 		}
 	}
 	out := exports[tableKey]["BundleOf"].Call([]reflect.Value{reflect.ValueOf(renderer{display.Bundle{"text/html": "x"}})})
-	if got, want := out[0].Interface(), (display.Bundle{"text/html": "x", "text/plain": "<HTML>"}); !reflect.DeepEqual(got, want) || !out[1].Bool() {
+	if got, want := out[0].Interface(), (display.Bundle{"text/html": "x", "text/plain": "x"}); !reflect.DeepEqual(got, want) || !out[1].Bool() {
 		t.Errorf("BundleOf through the table: got %v, %v; want %v, true", got, out[1], want)
 	}
 	if got, want := len(exports), 3; got != want {

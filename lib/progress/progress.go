@@ -10,13 +10,16 @@
 //
 //	for i := range progress.Range(100) { work(i) }
 //
-// The bar is an HTML <progress> element with a text fallback such as
+// The bar is an HTML <progress> element (JupyterLab's sanitizer keeps it,
+// so it shows in a notebook JupyterLab doesn't trust), a PNG of the same
+// bar for front ends that show no HTML, and a text fallback such as
 // "[##########          ] 50/100". Updates are throttled to about ten a
 // second, plus the final one, so a loop of a million steps sends a handful
 // of messages, not a million.
 package progress
 
 import (
+	"encoding/base64"
 	"fmt"
 	"html"
 	"strings"
@@ -100,8 +103,10 @@ func (b *Bar) set(n int) {
 // send shows the bar as it is now. b.mu must be held.
 func (b *Bar) send(now time.Time) {
 	b.sentN, b.sentAt = b.n, now
+	elapsed := now.Sub(b.start)
 	b.h.Display(display.Bundle{
-		display.MIMEHTML: barHTML(b.n, b.total, now.Sub(b.start), b.done),
+		display.MIMEHTML: barHTML(b.n, b.total, elapsed, b.done),
+		display.MIMEPNG:  base64.StdEncoding.EncodeToString(barPicture(b.n, b.total, elapsed, b.done).PNG(pngScale)),
 		display.MIMEText: barText(b.n, b.total),
 	})
 }
@@ -123,14 +128,19 @@ func barText(n, total int) string {
 // barHTML returns the HTML form: a <progress> element and a line of text.
 // It sets no colours, so it follows the notebook's theme.
 func barHTML(n, total int, elapsed time.Duration, done bool) string {
-	status := formatElapsed(elapsed)
-	if done {
-		status = "done in " + status
-	}
 	return fmt.Sprintf(`<div class="gokernel-progress" style="display:flex;align-items:center;gap:0.6em;font-family:sans-serif;font-size:13px">`+
 		`<progress value="%d" max="%d" style="width:24em;height:1em"></progress>`+
-		`<span>%d/%d (%.0f%%) · %s</span></div>`,
-		min(n, total), max(total, 1), n, total, 100*fraction(n, total), html.EscapeString(status))
+		`<span>%s</span></div>`,
+		min(n, total), max(total, 1), html.EscapeString(status(n, total, elapsed, done)))
+}
+
+// status is the line beside the bar, e.g. "50/100 (50%) · 1.2s".
+func status(n, total int, elapsed time.Duration, done bool) string {
+	t := formatElapsed(elapsed)
+	if done {
+		t = "done in " + t
+	}
+	return fmt.Sprintf("%d/%d (%.0f%%) · %s", n, total, 100*fraction(n, total), t)
 }
 
 // formatElapsed rounds d for showing: to milliseconds under a second, to

@@ -6,15 +6,33 @@ import (
 	"github.com/gokernel/gokernel/lib/display"
 )
 
-// Exports returns the yaegi symbol table of "gokernel/timeline". A timeline
-// draws itself rather than sending output, so the sink is unused: it is there
-// so every notebook package's Exports has one signature and the worker can
-// register them in one loop.
-func Exports(display.Sink) map[string]map[string]reflect.Value {
+// timelines holds the functions notebook code calls, bound to one session.
+// Its exported methods are the package-level functions of
+// "gokernel/timeline" as notebook code sees them.
+type timelines struct {
+	sink display.Sink
+}
+
+// New returns a timeline whose clock starts now. When the session is
+// interrupted, a Send or Recv on its channels that is waiting returns.
+func (b timelines) New() *Timeline {
+	tl := New()
+	if in, ok := b.sink.(display.Interrupter); ok {
+		tl.interrupted = in.Interrupted
+	}
+	return tl
+}
+
+// Exports returns the yaegi symbol table of "gokernel/timeline", with New
+// bound to the session behind sink: its interrupts end a Chan operation
+// that waits (when sink is a [display.Interrupter]).
+func Exports(sink display.Sink) map[string]map[string]reflect.Value {
+	b := timelines{sink: sink}
 	return map[string]map[string]reflect.Value{
 		"gokernel/timeline/timeline": {
 			// Functions.
-			"New": reflect.ValueOf(New),
+			"Compare": reflect.ValueOf(Compare),
+			"New":     reflect.ValueOf(b.New),
 
 			// Constants.
 			"Running":  reflect.ValueOf(Running),
@@ -22,11 +40,14 @@ func Exports(display.Sink) map[string]map[string]reflect.Value {
 			"Waiting":  reflect.ValueOf(Waiting),
 
 			// Types.
-			"Kind":     reflect.ValueOf((*Kind)(nil)),
-			"Lane":     reflect.ValueOf((*Lane)(nil)),
-			"Mark":     reflect.ValueOf((*Mark)(nil)),
-			"Span":     reflect.ValueOf((*Span)(nil)),
-			"Timeline": reflect.ValueOf((*Timeline)(nil)),
+			"Chan":       reflect.ValueOf((*Chan)(nil)),
+			"Comparison": reflect.ValueOf((*Comparison)(nil)),
+			"Kind":       reflect.ValueOf((*Kind)(nil)),
+			"Lane":       reflect.ValueOf((*Lane)(nil)),
+			"Mark":       reflect.ValueOf((*Mark)(nil)),
+			"Message":    reflect.ValueOf((*Message)(nil)),
+			"Span":       reflect.ValueOf((*Span)(nil)),
+			"Timeline":   reflect.ValueOf((*Timeline)(nil)),
 		},
 	}
 }

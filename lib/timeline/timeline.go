@@ -9,11 +9,22 @@
 //	w.Wait(func() { <-ch })    // a "waiting" span: blocked on a channel or lock
 //	w.Sleep(10 * time.Millisecond)
 //	w.Mark("got 3")            // an instant event
-//	tl                         // the cell's result: an SVG picture
+//	tl                         // the cell's result: a picture
+//
+// Values passed between goroutines on a [Chan] are drawn as arrows from
+// the sender's lane to the receiver's:
+//
+//	c := tl.Chan(0)            // an unbuffered channel of any values
+//	go func() { c.Send(w, 42) }()
+//	v := c.Recv(tl.Lane("main")).(int)
+//
+// [Compare] draws several timelines on one time axis, so that "half the
+// time" is seen, not read.
 //
 // Recording takes a mutex and an append, so any goroutine may record at any
 // time. A [Timeline] is a [display.Renderer]: as a cell's result, or passed
-// to display.Show, it is drawn as SVG with a text summary beside it.
+// to display.Show, it is sent as SVG, as PNG for front ends that show no SVG
+// (JupyterLab, for a notebook it does not trust), and as a text summary.
 package timeline
 
 import (
@@ -25,6 +36,7 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/lib/display"
+	"github.com/gokernel/gokernel/lib/internal/picture"
 )
 
 // Kind is what a goroutine was doing during a span.
@@ -74,15 +86,23 @@ const open time.Duration = -1
 type Timeline struct {
 	id    string // prefix of the SVG's element IDs, unique on a page
 	start time.Time
+	// interrupted returns a channel closed at the session's next interrupt,
+	// which ends a Chan operation that blocks; nil outside a session.
+	interrupted func() <-chan struct{}
 
 	mu      sync.Mutex
+	title   string
 	lanes   []*Lane
 	byName  map[string]*Lane
 	spans   []Span // End is open until the span ends
 	marks   []Mark
+	msgs    []message
 	stopped bool
 	end     time.Duration // when stopped
-	procs   int           // GOMAXPROCS when stopped
+	// The GOMAXPROCS values seen when spans and marks began (or at Stop,
+	// if none did): what the recorded work ran with, even when the cell
+	// restores GOMAXPROCS before the picture is drawn.
+	procsLo, procsHi int
 }
 
 // New returns a timeline whose clock starts now.
@@ -92,6 +112,14 @@ func New() *Timeline {
 		start:  time.Now(),
 		byName: map[string]*Lane{},
 	}
+}
+
+// SetTitle sets the title drawn above the timeline's lanes, and above its
+// panel in a [Compare].
+func (tl *Timeline) SetTitle(title string) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.title = title
 }
 
 // Lane returns the lane called name, creating it on first use. Lanes are
@@ -111,8 +139,9 @@ func (tl *Timeline) Lane(name string) *Lane {
 // Stop freezes the timeline: spans still open end now, and later recording
 // is ignored. If no span is open, the timeline ends at its last recorded
 // event, so time spent before Stop (or before the picture is drawn, which
-// stops it too) without recording anything is not drawn. Stop records
-// GOMAXPROCS for the caption. Calling it again does nothing.
+// stops it too) without recording anything is not drawn. The caption gives
+// the GOMAXPROCS the spans began with (or, if none did, Stop's). Calling it
+// again does nothing.
 func (tl *Timeline) Stop() {
 	now := tl.since()
 	tl.mu.Lock()
@@ -121,7 +150,9 @@ func (tl *Timeline) Stop() {
 		return
 	}
 	tl.stopped = true
-	tl.procs = runtime.GOMAXPROCS(0)
+	if tl.procsLo == 0 {
+		tl.sawProcs(runtime.GOMAXPROCS(0))
+	}
 
 	var last time.Duration
 	anyOpen := false
@@ -162,13 +193,15 @@ func (tl *Timeline) Spans() []Span {
 // side by side (parallelism). A goroutine preempted in the middle of a Run
 // span still counts as running, so a busy machine shows a few percent even
 // with GOMAXPROCS(1).
-func (tl *Timeline) Overlap() float64 {
+func (tl *Timeline) Overlap() float64 { return overlap(tl.Spans()) }
+
+func overlap(spans []Span) float64 {
 	type edge struct {
 		at    time.Duration
 		delta int
 	}
 	var edges []edge
-	for _, s := range tl.Spans() {
+	for _, s := range spans {
 		if s.Kind == Running {
 			edges = append(edges, edge{s.Start, 1}, edge{s.End, -1})
 		}
@@ -207,23 +240,31 @@ func (tl *Timeline) Marks() []Mark {
 	return append([]Mark(nil), tl.marks...)
 }
 
-// MIMEBundle stops the timeline and returns its picture as SVG, with the
-// text summary of [Timeline.String] as text/plain.
+// MIMEBundle stops the timeline and returns its picture as SVG and as PNG,
+// with the text summary of [Timeline.String] as text/plain.
 func (tl *Timeline) MIMEBundle() display.Bundle {
-	s := tl.snapshot()
-	return display.Bundle{
-		display.MIMESVG:  s.svg(),
-		display.MIMEText: s.summary(),
-	}
+	return bundle(tl.render(picture.DefaultFonts()))
 }
 
 // SVG stops the timeline and returns its picture: one row per lane, time
 // across in milliseconds.
-func (tl *Timeline) SVG() string { return tl.snapshot().svg() }
+func (tl *Timeline) SVG() string { return tl.render(picture.DefaultFonts()).pic.SVG() }
 
-// String stops the timeline and returns a text summary: per lane, the time
-// spent running, waiting and sleeping.
-func (tl *Timeline) String() string { return tl.snapshot().summary() }
+// PNG stops the timeline and returns its picture as PNG data, at twice the
+// SVG's size in pixels (once, for a picture over 2,000 px tall; nil for one
+// over 16,000).
+func (tl *Timeline) PNG() []byte { return tl.render(picture.DefaultFonts()).png() }
+
+// String stops the timeline and returns a text summary: what the picture
+// shows, then per lane the time spent running, waiting and sleeping.
+func (tl *Timeline) String() string { return tl.render(picture.DefaultFonts()).text }
+
+// render stops the timeline and draws it.
+func (tl *Timeline) render(fonts *picture.Fonts) rendered {
+	s := tl.snapshot()
+	pic, l := drawTimelines(fonts, []snapshot{s}, s.pictureTitle(), s.caption()+s.messageCaption())
+	return rendered{pic: pic, text: s.summary(l.missing)}
+}
 
 func (tl *Timeline) since() time.Duration { return time.Since(tl.start) }
 
@@ -231,11 +272,13 @@ func (tl *Timeline) since() time.Duration { return time.Since(tl.start) }
 // it. After Stop it records nothing.
 func (tl *Timeline) begin(lane string, kind Kind, label string) (end func()) {
 	start := tl.since()
+	procs := runtime.GOMAXPROCS(0)
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	if tl.stopped {
 		return func() {}
 	}
+	tl.sawProcs(procs)
 	i := len(tl.spans)
 	tl.spans = append(tl.spans, Span{Lane: lane, Kind: kind, Start: start, End: open, Label: label})
 	return func() {
@@ -250,11 +293,22 @@ func (tl *Timeline) begin(lane string, kind Kind, label string) (end func()) {
 
 func (tl *Timeline) mark(lane, label string) {
 	at := tl.since()
+	procs := runtime.GOMAXPROCS(0)
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	if !tl.stopped {
 		tl.marks = append(tl.marks, Mark{Lane: lane, At: at, Label: label})
+		tl.sawProcs(procs)
 	}
+}
+
+// sawProcs notes a GOMAXPROCS value work was recorded with. tl.mu must be
+// held.
+func (tl *Timeline) sawProcs(n int) {
+	if tl.procsLo == 0 {
+		tl.procsLo, tl.procsHi = n, n
+	}
+	tl.procsLo, tl.procsHi = min(tl.procsLo, n), max(tl.procsHi, n)
 }
 
 // snapshot stops the timeline and copies what rendering needs.
@@ -266,9 +320,11 @@ func (tl *Timeline) snapshot() snapshot {
 		id:    tl.id,
 		spans: append([]Span(nil), tl.spans...),
 		marks: append([]Mark(nil), tl.marks...),
+		msgs:  tl.messagesLocked(),
+		title: tl.title,
 		end:   tl.end,
 		cpus:  runtime.NumCPU(),
-		procs: tl.procs,
+		procs: procs{tl.procsLo, tl.procsHi},
 	}
 	for _, l := range tl.lanes {
 		s.lanes = append(s.lanes, l.name)

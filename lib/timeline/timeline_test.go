@@ -1,8 +1,12 @@
 package timeline
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"math"
 	"reflect"
@@ -462,22 +466,35 @@ func TestSpansWhileOpen(t *testing.T) {
 	})
 }
 
-func TestGOMAXPROCSAtStop(t *testing.T) {
-	tl := New()
-	tl.Lane("a").Run(func() {})
+// TestGOMAXPROCS: the caption gives the GOMAXPROCS the work was recorded
+// with, though the cell restores it before the picture is drawn.
+func TestGOMAXPROCS(t *testing.T) {
+	caption := func(tl *Timeline) string { return parseSVG(t, tl.SVG()).all("caption")[0].text() }
 	prev := runtime.GOMAXPROCS(1)
-	tl.Stop()
+	one, both, none := New(), New(), New()
+	one.Lane("a").Run(func() {})
+	both.Lane("a").Mark("m")
+	runtime.GOMAXPROCS(2)
+	both.Lane("a").Run(func() {})
 	runtime.GOMAXPROCS(prev)
-	caption := parseSVG(t, tl.SVG()).all("caption")[0].text()
-	if want := "GOMAXPROCS 1 "; !strings.Contains(caption, want) {
-		t.Errorf("caption %q lacks %q", caption, want)
+	for _, tt := range []struct {
+		tl   *Timeline
+		want string
+	}{
+		{one, "GOMAXPROCS 1 "},
+		{both, "GOMAXPROCS 1–2 "},
+		{none, fmt.Sprintf("GOMAXPROCS %d ", prev)}, // nothing recorded: Stop's
+	} {
+		if got := caption(tt.tl); !strings.Contains(got, tt.want) {
+			t.Errorf("caption %q lacks %q", got, tt.want)
+		}
 	}
 }
 
 func TestString(t *testing.T) {
 	tl := record(t)
-	want := fmt.Sprintf(`timeline: 2 lanes · %d CPUs · GOMAXPROCS %d · wall time 30.0 ms
-worker 1  running 10.0 ms  waiting 15.0 ms  sleeping 5.00 ms  1 marks
+	want := fmt.Sprintf(`timeline: 2 lanes over 30.0 ms, %d CPUs, GOMAXPROCS %d, overlap 25 %%
+worker 1  running 10.0 ms  waiting 15.0 ms  sleeping 5.00 ms  1 mark
 worker 2  running 15.0 ms  waiting 0.00 ms  sleeping 5.00 ms`, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	if got := tl.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
@@ -494,8 +511,28 @@ func TestMIMEBundle(t *testing.T) {
 	if got, want := b[display.MIMEText], tl.String(); got != want {
 		t.Errorf("text/plain %q, want %q", got, want)
 	}
-	if got := len(b); got != 2 {
-		t.Errorf("bundle has %d formats, want 2", got)
+	data, err := base64.StdEncoding.DecodeString(b[display.MIMEPNG].(string))
+	if err != nil {
+		t.Fatalf("image/png is not base64: %v", err)
+	}
+	if !bytes.Equal(data, tl.PNG()) {
+		t.Errorf("image/png differs from PNG()")
+	}
+	img := decodePNG(t, data)
+	height := parseSVG(t, tl.SVG()).num(t, "height")
+	if got, want := img.Bounds().Size(), image.Pt(2*width, int(math.Ceil(2*height))); got != want {
+		t.Errorf("PNG is %v, want %v: twice the SVG's size", got, want)
+	}
+	md := display.Metadata(b)
+	if got, want := md[display.MIMEPNG], map[string]any{"width": width, "height": int(math.Round(height))}; !reflect.DeepEqual(got, want) {
+		t.Errorf("metadata of the PNG %v, want %v: shown at the SVG's size", got, want)
+	}
+	if got := len(b); got != 3 {
+		t.Errorf("bundle has %d formats, want 3", got)
+	}
+	// The bundle is complete as it is: display adds no HTML form.
+	if got, _ := display.BundleOf(tl); !reflect.DeepEqual(got, b) {
+		t.Errorf("BundleOf changed the timeline's bundle: %v", got)
 	}
 }
 
@@ -560,7 +597,7 @@ func TestTicks(t *testing.T) {
 
 func TestExports(t *testing.T) {
 	syms := Exports(nil)["gokernel/timeline/timeline"]
-	symtest.Check(t, ".", syms, "", "Exports")
+	symtest.Check(t, ".", syms, "timelines", "Exports")
 
 	tl := syms["New"].Call(nil)[0].Interface().(*Timeline)
 	tl.Lane("a").Run(func() {})
@@ -570,4 +607,14 @@ func TestExports(t *testing.T) {
 	if got, want := syms["Sleeping"].Interface(), any(Sleeping); got != want {
 		t.Errorf("Sleeping is %v, want %v", got, want)
 	}
+}
+
+// decodePNG decodes data, failing t unless it is a PNG.
+func decodePNG(t *testing.T, data []byte) image.Image {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("PNG does not decode: %v", err)
+	}
+	return img
 }
