@@ -6,6 +6,8 @@
 //
 //	split     cut the cell into declarations and runs of statements (split.go: go/scanner,
 //	          depth-0 tokens)
+//	depth     refuse a cell nested deeper than parsing it and compiling it can recurse (depth.go):
+//	          brackets on the tokens, before parsing; the syntax trees, after
 //	parse     declarations as a file, statement runs as a function body (compile.go: go/parser)
 //	classify  what each unit is and defines; imports, redefinitions, the result (classify.go)
 //	check     names nothing defines (check.go)
@@ -255,10 +257,13 @@ func Compile(env *Env, cell Cell) (*Program, error) {
 		c.imports[name] = path
 	}
 	c.toks = scan(c.src)
+	if c.checkBrackets(); len(c.errs) > 0 {
+		return nil, c.sorted()
+	}
 	for _, s := range split(c.src, c.toks) {
 		c.parseSpan(s)
 	}
-	if len(c.errs) > 0 {
+	if c.checkDepth(); len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
 	c.classify()
@@ -342,7 +347,7 @@ func (c *compiler) parse(src string, delta, limit int) *ast.File {
 			// The first syntax error is the one to fix; the others mostly follow from it.
 			for _, e := range list[:1] {
 				off := e.Pos.Offset + delta
-				msg := e.Msg
+				msg := nestingMessage(e.Msg)
 				if off >= limit {
 					// Past the cell's text: what the parser found is the end of our wrapper. Show
 					// the error just after the last token.
