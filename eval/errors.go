@@ -76,6 +76,7 @@ func (s *Session) excerpt(p cellPos) []string {
 	}
 	const indent = "    "
 	col := min(max(p.col-1, 0), len(src))
+	src, col = clipLine(src, col)
 	var caret strings.Builder
 	for _, r := range src[:col] {
 		if r == '\t' {
@@ -139,7 +140,10 @@ func compileHint(msg string) string {
 
 // panicError converts a recovered panic value and yaegi's panic lines into an Error.
 func (s *Session) panicError(r any, lines []string) *workerproto.Error {
-	value := panicValue(r)
+	value, cut := truncate(panicValue(r), maxStringBytes)
+	if cut > 0 {
+		value += moreBytes(cut)
+	}
 	e := &workerproto.Error{Name: NamePanic, Value: value, Traceback: []string{"panic: " + value, ""}}
 	for _, l := range lines {
 		e.Traceback = append(e.Traceback, s.frame(l)...)
