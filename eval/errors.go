@@ -272,15 +272,16 @@ func funcName(fn string) string {
 	return fn
 }
 
-// exitError is the error of os.Exit(code); code 0 ends the cell without error (Name "").
-func exitError(code int, where string) *workerproto.Error {
+// exitError is the error of os.Exit(code); code 0 ends the cell without error (Name ""). origin,
+// if not empty, says where the exit came from ("in a goroutine started at cell[2]:3:1").
+func exitError(code int, origin string) *workerproto.Error {
 	if code == 0 {
 		return &workerproto.Error{}
 	}
 	e := &workerproto.Error{Name: NameExit, Value: fmt.Sprintf("exit status %d", code)}
 	e.Traceback = []string{fmt.Sprintf("the cell exited with status %d (os.Exit or log.Fatal); the kernel keeps its state", code)}
-	if where != "" {
-		e.Traceback = append(e.Traceback, "in a goroutine started at "+where)
+	if origin != "" {
+		e.Traceback = append(e.Traceback, origin)
 	}
 	return e
 }

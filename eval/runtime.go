@@ -2,7 +2,6 @@ package eval
 
 import (
 	"bytes"
-	"fmt"
 	"github.com/gokernel/gokernel/lib/display"
 	"io"
 	"reflect"
@@ -99,42 +98,6 @@ func (s *Session) goroutine(pos string, f func()) {
 	}()
 }
 
-// goroutinePanic reports a goroutine's panic.
-func (s *Session) goroutinePanic(pos string, r any) {
-	lines := s.filter.take(goroutineID())
-	if code, ok := exitCode(r); ok {
-		s.mu.Lock()
-		run := s.run
-		if run != nil && run.stopped == nil {
-			run.stopped = exitError(code, pos)
-			run.cancel()
-		}
-		s.mu.Unlock()
-		if run == nil {
-			fmt.Fprintf(s.stderr, "os.Exit(%d) in a goroutine started by an earlier cell (at %s) ended that goroutine\n", code, pos)
-		}
-		return
-	}
-	if len(lines) > 0 {
-		lines = lines[:len(lines)-1] // the goroutine's generated root function
-	}
-	e := s.panicError(r, lines)
-	e.Traceback = append(e.Traceback, "in a goroutine started at "+pos)
-	s.mu.Lock()
-	run := s.run
-	if run != nil && run.stopped == nil {
-		run.stopped = e
-		run.cancel()
-	}
-	s.mu.Unlock()
-	if run == nil {
-		fmt.Fprintf(s.stderr, "panic in a goroutine started by an earlier cell: %s\n", e.Value)
-		for _, l := range e.Traceback[1:] {
-			fmt.Fprintln(s.stderr, l)
-		}
-	}
-}
-
 // deferCall registers a top-level defer of the running cell (see compile's rewriteDefer).
 func (s *Session) deferCall(f func()) {
 	s.mu.Lock()
@@ -159,25 +122,6 @@ func (s *Session) runDefers() {
 		}
 		f()
 	}
-}
-
-// exitSignal is the panic value of os.Exit in a cell: it ends the cell, not the process.
-type exitSignal struct{ code int }
-
-func (s *Session) exit(code int) {
-	if s.exitHook != nil {
-		s.exitHook(code)
-	}
-	panic(exitSignal{code})
-}
-
-// exitCode returns the code of an os.Exit panic.
-func exitCode(r any) (int, bool) {
-	if v, ok := r.(reflect.Value); ok && v.IsValid() && v.CanInterface() {
-		r = v.Interface()
-	}
-	e, ok := r.(exitSignal)
-	return e.code, ok
 }
 
 // sleep is time.Sleep for cells: an interrupt wakes it, so a cell sleeping for an hour stops

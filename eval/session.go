@@ -54,9 +54,11 @@ type Config struct {
 	// packages; nil drops it.
 	Display display.Sink
 
-	// Exit, if set, is what os.Exit, syscall.Exit and log.Fatal call (after log.Fatal's
-	// message): the worker ends its process, as a Go program would. When nil, an exit
-	// ends only the cell, with an Exit error.
+	// Exit, if set, is what os.Exit, syscall.Exit and log.Fatal call with a nonzero status
+	// (after log.Fatal's message): the worker ends its process, as a Go program would. When
+	// nil, such an exit ends only the cell, with an Exit error. Status 0 is success, as for
+	// go run: the cell ends without error, every goroutine of the cells is stopped as at a
+	// program's end, and the session keeps its names; Exit is not called.
 	Exit func(code int)
 }
 
@@ -84,6 +86,7 @@ type Session struct {
 	stderr   io.Writer         // the user's stderr
 	showFunc reflect.Value     // the runtime's Show, also a key of the interpreter's MapTypes
 	live     atomic.Int64      // goroutines started by cells and still running
+	calls    atomic.Int64      // funcs of the cells that native code runs now (callbacks.go)
 	seq      int               // the running cell's number, 1..compile.SeqWrap (it wraps)
 
 	// What cells see as os.Stdin, os.Stdout and os.Stderr (cells may assign them).
@@ -103,6 +106,8 @@ type Session struct {
 	wake   chan struct{} // closed at the next interrupt: wakes time.Sleep in cells
 	chunk  *chunkStart   // the statement chunk being evaluated
 	chunks int64         // statement chunks so far
+
+	lastDecl string // the declaration chunk evaluated last, guarded by mu (exit.go)
 }
 
 // cellSource is a cell as evaluated, for messages.
@@ -118,6 +123,7 @@ type run struct {
 	result   map[string]any     // set by Show
 	metadata map[string]any     // the result's
 	defers   []func()           // the cell's top-level defers, run at its end
+	goexit   bool               // runtime.Goexit ended the statement chunk running
 }
 
 // New makes a Session.
@@ -310,6 +316,9 @@ func (s *Session) isFunc(expr string) bool {
 // results that its goroutine, still running after a cancel, writes too (a data race).
 func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (compiled bool, e *workerproto.Error) {
 	if !ch.Stmt {
+		s.mu.Lock()
+		s.lastDecl = src
+		s.mu.Unlock()
 		_, err := s.yi.EvalWithContext(context.Background(), src)
 		return s.evalError(err, nil)
 	}
@@ -325,6 +334,9 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 	}
 	_, err := s.yi.EvalWithContext(ctx, ";"+directive+compile.RuntimeName+".Begin("+strconv.FormatInt(started.id, 10)+");"+src[1:])
 	if ctx.Err() == nil {
+		if e := s.goexitError(src); e != nil {
+			return true, e
+		}
 		return s.evalError(err, started)
 	}
 	// Cancelled: by the caller (an interrupt), or by a goroutine's panic or os.Exit. Yaegi has
