@@ -1,10 +1,12 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/gokernel/gokernel/workerproto"
@@ -37,8 +39,9 @@ func (s *Session) exit(code int) {
 	panic(exitSignal{code})
 }
 
-// park blocks the calling goroutine for good.
+// park blocks the calling goroutine for good, as no longer running the session's code.
 func (s *Session) park() {
+	pprof.SetGoroutineLabels(context.Background())
 	select {}
 }
 

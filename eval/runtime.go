@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -52,6 +53,7 @@ func (s *Session) beginChunk() *chunkStart {
 // with a panic: yaegi reads the global frame unlocked while a panic leaves it, and the next
 // chunk may be running there already.
 func (s *Session) begin(id int64) {
+	pprof.SetGoroutineLabels(s.labels) // goroutines the chunk starts inherit them
 	s.mu.Lock()
 	c := s.chunk
 	stale := c == nil || c.id != id

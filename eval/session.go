@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,7 +108,8 @@ type Session struct {
 	chunk  *chunkStart   // the statement chunk being evaluated
 	chunks int64         // statement chunks so far
 
-	lastDecl string // the declaration chunk evaluated last, guarded by mu (exit.go)
+	lastDecl string          // the declaration chunk evaluated last, guarded by mu (exit.go)
+	labels   context.Context // mark the goroutines that run the session's code (preview.go)
 }
 
 // cellSource is a cell as evaluated, for messages.
@@ -153,6 +155,7 @@ func New(cfg Config) (*Session, error) {
 		wake:      make(chan struct{}),
 	}
 	s.showFunc = reflect.ValueOf(s.show)
+	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(sessionLabel, fmt.Sprintf("%p", s)))
 	s.yi = yaegi.New(yaegi.Options{
 		GoPath:               "/nonexistent/gokernel", // cells import native packages only
 		SourcecodeFilesystem: emptyFS{},

@@ -34,6 +34,14 @@ func (h *hooks) exports() map[string]map[string]reflect.Value {
 			}),
 			"Block":   reflect.ValueOf(func() { <-h.release }),
 			"Release": reflect.ValueOf(h.Release),
+			"Released": reflect.ValueOf(func() bool {
+				select {
+				case <-h.release:
+					return true
+				default:
+					return false
+				}
+			}),
 		},
 	}
 }
