@@ -250,6 +250,9 @@ func (s *Session) frame(line string) []string {
 func funcName(fn string) string {
 	fn = strings.TrimPrefix(fn, "main")
 	fn = strings.TrimPrefix(fn, ".")
+	if fn == "func" { // a func literal converted to a named func type: http.HandlerFunc(func(...) {...})
+		return "func literal"
+	}
 	lit := 0
 	for strings.HasSuffix(fn, ".func") {
 		fn = strings.TrimSuffix(fn, ".func")

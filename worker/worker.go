@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"os"
 	"runtime"
 	"sync"
@@ -55,6 +56,11 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	sess := w.sess
+	// The process's standard logger writes where the cells' log.Println does (log.Default,
+	// slog's default logger and net/http's error log go through it), not to fd 2, which is
+	// for Go's own crash reports.
+	defer log.SetOutput(log.Writer())
+	log.SetOutput(sess.LogWriter(cfg.Stderr))
 	if err := w.events.Write(&workerproto.Message{Kind: workerproto.KindReady, PID: os.Getpid()}); err != nil {
 		return err
 	}
