@@ -138,6 +138,10 @@ func (e *Error) Error() string { return e.Name + ": " + e.Value }
 // ErrTooLarge reports a frame whose length exceeds [MaxMessage].
 var ErrTooLarge = errors.New("workerproto: message too large")
 
+// ErrEncode reports a message that JSON can't encode (a NaN, a channel in Data). Like
+// [ErrTooLarge] from [Writer.Write], it means nothing was written: the pipe is fine.
+var ErrEncode = errors.New("workerproto: message can't be encoded")
+
 // Writer writes framed messages. It is safe for concurrent use.
 type Writer struct {
 	mu  sync.Mutex
@@ -148,14 +152,16 @@ type Writer struct {
 // NewWriter returns a Writer on w.
 func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
-// Write frames and writes m in a single write call.
+// Write frames and writes m in a single write call. A message JSON can't encode, or one
+// larger than [MaxMessage], is not written at all: the error wraps [ErrEncode] or
+// [ErrTooLarge], and the Writer stays usable.
 func (w *Writer) Write(m *Message) error {
 	body, err := json.Marshal(m)
 	if err != nil {
-		return fmt.Errorf("workerproto: encode %s: %w", m.Kind, err)
+		return fmt.Errorf("%w: %s: %w", ErrEncode, m.Kind, err)
 	}
 	if len(body) > MaxMessage {
-		return ErrTooLarge
+		return fmt.Errorf("%w: %s of %d bytes", ErrTooLarge, m.Kind, len(body))
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
