@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gokernel/gokernel/eval"
 	"github.com/gokernel/gokernel/workerproto"
@@ -49,8 +50,9 @@ func Run(ctx context.Context, cfg Config) error {
 	w.in = newInput(w.emit)
 	var err error
 	w.sess, err = eval.New(eval.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Display: sink{w},
-		// os.Exit in a cell ends this process, as in a Go program; the
-		// kernel reports the status and starts a fresh worker.
+		// os.Exit with a nonzero status ends this process, as in a Go
+		// program; the kernel reports the status and starts a fresh
+		// worker. os.Exit(0) ends only the cell (see eval.Config.Exit).
 		Exit: os.Exit})
 	if err != nil {
 		return err
@@ -95,6 +97,11 @@ type runner struct {
 	stop     context.CancelFunc // interrupts it
 	deadlock bool               // every goroutine was waiting when it was interrupted
 
+	collecting uint64   // the cell whose undeliverable events are collected in lost
+	lost       []string // what it could not show (undeliverable.go)
+
+	queued atomic.Int64 // cells read and not yet done: values are read only at 0 (value.go)
+
 	reported int           // the session generation whose symbols the kernel has
 	sess     *eval.Session // set before the request reader starts
 
@@ -114,6 +121,7 @@ func (w *runner) read(ctx context.Context, r *workerproto.Reader) error {
 		}
 		switch m.Kind {
 		case workerproto.KindExecute:
+			w.queued.Add(1)
 			select {
 			case w.cells <- m:
 			case <-ctx.Done():
@@ -124,9 +132,7 @@ func (w *runner) read(ctx context.Context, r *workerproto.Reader) error {
 		case workerproto.KindInputReply:
 			w.in.reply(m)
 		case workerproto.KindValue:
-			// Read between cells, while the kernel waits for the answer.
-			v, _ := w.sess.Preview(m.Name)
-			w.send(&workerproto.Message{Kind: workerproto.KindValue, ID: m.ID, Value: v})
+			w.send(&workerproto.Message{Kind: workerproto.KindValue, ID: m.ID, Value: w.value(m.Name)})
 		}
 	}
 }
@@ -155,6 +161,7 @@ func (w *runner) execute(ctx context.Context, sess *eval.Session, m *workerproto
 	w.running, w.stop, w.deadlock = m.ID, cancel, false
 	w.mu.Unlock()
 	w.in.begin(cctx, m.ID, m.AllowStdin)
+	w.collectLost(m.ID)
 
 	cell := eval.Cell{Name: m.Cell, Code: m.Code}
 	out, magic := runMagic(cctx, sess, cell, w.stdout)
@@ -185,13 +192,19 @@ func (w *runner) execute(ctx context.Context, sess *eval.Session, m *workerproto
 		syms, imports := sess.Symbols()
 		done.Defined = &workerproto.Defined{Symbols: syms, Imports: imports}
 	}
-	done.Error = out.Err
+	done.Error = w.withLost(out.Err)
+	w.queued.Add(-1) // before done: the kernel may ask for a value as soon as it has it
 	w.send(done)
 }
 
-// send writes an event; a failure means the kernel is gone, and ends Run.
+// send writes an event; a failure of the pipe means the kernel is gone, and ends Run. An
+// event that can't be encoded is not written: see undeliverable.
 func (w *runner) send(m *workerproto.Message) {
-	if err := w.emit(m); err != nil {
+	err := w.emit(m)
+	if errors.Is(err, workerproto.ErrEncode) || errors.Is(err, workerproto.ErrTooLarge) {
+		err = w.undeliverable(m, err)
+	}
+	if err != nil {
 		w.quit() // nobody is left to tell
 	}
 }
