@@ -1,4 +1,4 @@
-"""The README's examples run as they are written."""
+"""The README's examples run as they are written, and show what the README says they show."""
 
 import pathlib
 import re
@@ -12,10 +12,89 @@ def go_blocks():
     return re.findall(r"```go\n(.*?)```", README.read_text(), re.S)
 
 
-def test_readme_examples_run(kernel):
+def outputs(r, msg_type):
+    return [m["content"] for m in r.msgs if m["msg_type"] == msg_type]
+
+
+def result_data(r):
+    results = outputs(r, "execute_result")
+    assert len(results) == 1, r.types()
+    return results[0]["data"]
+
+
+def point_and_result(r):
+    # "fmt.Println("hello from", p)" with p's String method; "p.X * p.Y // ... result: 12"
+    assert r.stdout() == "hello from (3, 4)\n"
+    assert result_data(r)["text/plain"] == "12"
+
+
+def display_in_place(r):
+    shown = outputs(r, "display_data")
+    assert shown[0]["data"]["text/markdown"] == "**Step 1** of 3"
+    # status := display.NewDisplay(): one output, shown, then updated in place.
+    status = [d for d in shown if d.get("transient", {}).get("display_id")]
+    assert len(status) == 1 and status[0]["data"]["text/plain"] == "working…", shown
+    display_id = status[0]["transient"]["display_id"]
+    updates = outputs(r, "update_display_data")
+    assert [u["transient"]["display_id"] for u in updates] == [display_id]
+    assert updates[0]["data"]["text/html"] == "<b>done</b>"
+    assert [c["wait"] for c in outputs(r, "clear_output")] == [True]
+
+
+def badge(r):
+    data = result_data(r)
+    assert data["text/html"] == "<span style='color:teal'>concurrency</span>"
+    assert "text/plain" in data
+
+
+def progress_bar(r):
+    shown = outputs(r, "display_data")
+    assert len(shown) == 1 and "gokernel-progress" in shown[0]["data"]["text/html"]
+    display_id = shown[0]["transient"]["display_id"]
+    updates = outputs(r, "update_display_data")
+    assert all(u["transient"]["display_id"] == display_id for u in updates)
+    assert updates[-1]["data"]["text/plain"].endswith("] 200/200")
+    # "at most about ten times a second", however long the 200 steps took.
+    sent = [m["header"]["date"] for m in r.msgs if m["msg_type"] in ("display_data", "update_display_data")]
+    seconds = (sent[-1] - sent[0]).total_seconds()
+    assert len(updates) <= 10 * seconds + 2, (len(updates), seconds)
+
+
+def timeline(r):
+    data = result_data(r)
+    svg = data["image/svg+xml"]
+    for lane in ("worker 1", "worker 2", "worker 3"):
+        assert lane in svg
+    assert '<g class="legend"' in svg
+    assert "GOMAXPROCS" in svg and "CPUs" in svg  # the caption
+    assert data["text/plain"].startswith("timeline: 3 lanes")
+
+
+def coroutine(r):
+    # "first, _ := gen.Next() // 1: the generator ran up to its first yield"
+    assert result_data(r)["text/plain"] == "1"
+
+
+# What each block of the README says it shows, by a line of the block.
+CLAIMS = {
+    'fmt.Println("hello from", p)': point_and_result,
+    'status := display.NewDisplay()': display_in_place,
+    'badge{"concurrency"}': badge,
+    'bar := progress.New(200)': progress_bar,
+    'tl := timeline.New()': timeline,
+    'gen := coro.New(': coroutine,
+}
+
+
+def test_readme_examples_show_what_the_readme_says(kernel):
     _, kc = kernel
     blocks = go_blocks()
-    assert len(blocks) >= 5
+    checked = set()
     for code in blocks:
+        claims = [line for line in CLAIMS if line in code]
+        assert len(claims) == 1, f"no claim (or several) to check for the README block:\n{code}"
         r = run(kc, code, timeout=60)
         assert r.content["status"] == "ok", (code, r.error())
+        CLAIMS[claims[0]](r)
+        checked.add(claims[0])
+    assert checked == set(CLAIMS), f"blocks gone from the README: {set(CLAIMS) - checked}"
