@@ -39,7 +39,7 @@ var supportCases = []supportCase{
 	{"sync.Mutex, sync/atomic (atomic.Int64)", "", "import \"sync/atomic\"\nvar n atomic.Int64\nn.Add(5)\nn.Load()", supported, "5"},
 	{"context with a timeout", "", "import (\"context\"; \"time\")\nctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)\ndefer cancel()\n<-ctx.Done()\nctx.Err()", supported, "context deadline exceeded"},
 	{"for i := range n (Go 1.22)", "", "sum := 0\nfor i := range 5 {\n\tsum += i\n}\nsum", rewritten, "10"},
-	{"per-iteration loop variables (Go 1.22)", "", "import \"sort\"\nvar fs []func() int\nfor i := 0; i < 3; i++ {\n\tfs = append(fs, func() int { return i })\n}\ngot := []int{fs[0](), fs[1](), fs[2]()}\nsort.Ints(got)\ngot", rewritten, "[0 1 2]"},
+	{"per-iteration loop variables (Go 1.22)", "", "var fs []func() int\nfor i := 0; i < 3; i++ {\n\tfs = append(fs, func() int { return i })\n}\n[]int{fs[0](), fs[1](), fs[2]()}", rewritten, "[0 1 2]"},
 	{"min, max and clear (Go 1.21 builtins)", "", "m := map[string]int{\"a\": 1}\nclear(m)\n[]int{min(3, 1, 2), max(3, 1, 2), len(m)}", rewritten, "[1 3 0]"},
 	{"comma-ok map index and type assertion at the top of a cell", "", "m2 := map[string]int{\"a\": 1}\nv, ok := m2[\"a\"]\nvar e any = 3\nn, isInt := e.(int)\n[]any{v, ok, n, isInt}", rewritten, "[1 true 3 true]"},
 	{"a panic in a goroutine (ends the cell, keeps the session)", "", "import \"time\"\ngo func() { panic(\"boom\") }()\ntime.Sleep(time.Second)", rewritten, "boom"},
