@@ -60,6 +60,10 @@ var supportCases = []supportCase{
 	{"changing a type an earlier cell defined", "type P struct{ A int }", "type P struct{ A, B int }", refused, "run %reset (or restart the kernel) and run the cells again"},
 	{"generic slices functions the interpreter can't infer (e.g. slices.Insert)", "", "import \"slices\"\nq := slices.Insert([]int{2, 1}, 0, 5)\nq", refused, "inferred generic calls"},
 	{"syscall.Exec (would replace the interpreter)", "", "import (\"os\"; \"syscall\")\nerr := syscall.Exec(\"/bin/true\", nil, os.Environ())\nerr", refused, "not available in a notebook"},
+	{"os.Exit(0) ending a pasted program (success, as for go run; the names stay)", "", "package main\n\nimport (\"fmt\"; \"os\")\n\nfunc main() {\n\tfmt.Println(\"done\")\n\tos.Exit(0)\n}", rewritten, "done"},
+	{"runtime.Goexit at the top of a cell (ends the cell after its defers, like main's goroutine)", "", "import \"runtime\"\nruntime.Goexit()", rewritten, "runtime.Goexit ended the cell at"},
+	{"a panic in a func of time.AfterFunc or context.AfterFunc (the cell's error; the session goes on)", "", "import \"time\"\ntime.AfterFunc(0, func() { panic(\"from a timer\") })\ntime.Sleep(time.Second)", rewritten, "from a timer"},
+	{"expressions nested thousands of levels deep", "", "x := " + strings.Repeat("(", 2000) + "1" + strings.Repeat(")", 2000), refused, "expression nested too deeply"},
 }
 
 func TestGoSupport(t *testing.T) {
