@@ -22,7 +22,7 @@ type exitSignal struct{ code int }
 // stops the whole program: the cell, and every goroutine of the cells (yaegi stops them all
 // when the cell's context is cancelled). A nonzero status then goes to Config.Exit (the worker
 // ends its process there, and the kernel reports the status); status 0 is success, as for go
-// run, and the session keeps its names. The panic unwinds the caller's interpreted frames.
+// run, and the session keeps its names.
 func (s *Session) exit(code int) {
 	if code != 0 && s.exitHook != nil {
 		s.exitHook(code)
