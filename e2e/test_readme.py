@@ -60,14 +60,47 @@ def progress_bar(r):
     assert len(updates) <= 10 * seconds + 2, (len(updates), seconds)
 
 
-def timeline(r):
+def results_metadata(r):
+    return outputs(r, "execute_result")[0]["metadata"]
+
+
+def picture(r):
+    """A timeline's result: "sent as SVG, as a PNG of the same picture (twice the pixels),
+    and as text that says what it shows"."""
     data = result_data(r)
-    svg = data["image/svg+xml"]
+    assert data["image/png"], "no PNG beside the SVG"
+    width = results_metadata(r)["image/png"]["width"]
+    assert width > 0
+    return data["image/svg+xml"], data["text/plain"]
+
+
+def timeline(r):
+    # "an SVG with one lane per worker, time across, a legend, and the CPU count and
+    # GOMAXPROCS in the caption"; the text: "timeline: 3 lanes over 30.4 ms, 2 CPUs, ..."
+    svg, text = picture(r)
     for lane in ("worker 1", "worker 2", "worker 3"):
-        assert lane in svg
-    assert '<g class="legend"' in svg
-    assert "GOMAXPROCS" in svg and "CPUs" in svg  # the caption
-    assert data["text/plain"].startswith("timeline: 3 lanes")
+        assert f"<title>{lane}</title>" in svg
+    assert 'class="legend"' in svg and 'class="caption"' in svg and "GOMAXPROCS" in svg
+    assert re.match(r"timeline: 3 lanes over [\d.]+ ms, \d+ CPUs, GOMAXPROCS \d+, overlap \d+ %\n", text), text
+
+
+def ping_pong(r):
+    # "Values passed on a channel are drawn as arrows between lanes", labelled with the values.
+    svg, text = picture(r)
+    assert "<title>ping</title>" in svg and "<title>pong</title>" in svg
+    assert svg.count('class="message"') == 8, "one arrow for each of the 8 values sent"
+    for i in range(1, 5):
+        assert f"ball {i}" in svg
+    assert text.startswith('timeline "ping-pong on unbuffered channels": 2 lanes over ')
+    assert "8 messages" in text.split("\n")[0]
+
+
+def compare(r):
+    # "draws timelines as panels of one picture on one time axis"
+    svg, text = picture(r)
+    assert svg.count("<svg") == 1 and svg.count('class="panel"') == 2
+    assert text.startswith("2 timelines on one time axis")
+    assert 'timeline "GOMAXPROCS 1"' in text and 'timeline "GOMAXPROCS 2"' in text
 
 
 def coroutine(r):
@@ -81,7 +114,9 @@ CLAIMS = {
     'status := display.NewDisplay()': display_in_place,
     'badge{"concurrency"}': badge,
     'bar := progress.New(200)': progress_bar,
-    'tl := timeline.New()': timeline,
+    'range []string{"worker 1", "worker 2", "worker 3"}': timeline,
+    'tl.SetTitle("ping-pong on unbuffered channels")': ping_pong,
+    'timeline.Compare(workers(1), workers(2))': compare,
     'gen := coro.New(': coroutine,
 }
 
