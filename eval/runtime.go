@@ -26,6 +26,8 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 			"Begin":     reflect.ValueOf(s.begin),
 			"Show":      s.showFunc,
 			"Clear":     reflect.ValueOf(clearValue),
+			"Print":     reflect.ValueOf(s.print),
+			"Println":   reflect.ValueOf(s.println),
 		},
 	}
 }

@@ -38,6 +38,7 @@ func (c *compiler) rewrite() {
 				c.rewriteForVars(n)
 			case *ast.CallExpr:
 				c.rewriteMinMax(n)
+				c.rewritePrint(n)
 			case *ast.CommClause:
 				c.rewriteSelectBranches(n)
 			}
