@@ -115,7 +115,13 @@ type run struct {
 	cancel  context.CancelFunc
 	stopped *workerproto.Error // why the cell was stopped from outside: a goroutine's panic or os.Exit
 	result  map[string]any     // set by Show
-	defers  []func()           // the cell's top-level defers, run at its end
+	defers  []deferred         // the cell's top-level defers, run at its end
+
+	// The panic of a statement, which the cell's defers may recover (defers.go).
+	panicked  *cellPanic // the last statement's panic
+	panicking *cellPanic // the panic the defers run in; nil once recovered
+	deferring deferred   // the top-level deferred call running
+	deferG    int64      // and the goroutine running it
 }
 
 // New makes a Session.
@@ -213,10 +219,9 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 
 	e := s.runChunks(ctx, prog.Chunks)
 	if prog.Finally != nil && (e == nil || e.Name != NameInterrupted) {
-		// The cell's defers run, as they would at the end of main, even after a panic.
-		if fe := s.runChunks(ctx, []compile.Chunk{*prog.Finally}); e == nil {
-			e = fe
-		}
+		// The cell's defers run, as they would at the end of main, even after a panic, which
+		// they may recover.
+		e = s.runFinally(ctx, *prog.Finally, r, e)
 	}
 
 	s.mu.Lock()
@@ -365,7 +370,11 @@ func (s *Session) evalError(err error, started *chunkStart) (compiled bool, e *w
 	if code, ok := exitCode(pe.Value); ok {
 		return true, exitError(code, "")
 	}
-	return true, s.panicError(pe.Value, lines)
+	e = s.panicError(pe.Value, lines)
+	if started != nil {
+		s.notePanic(pe.Value, e)
+	}
+	return true, e
 }
 
 // eval evaluates internal source (the prelude).

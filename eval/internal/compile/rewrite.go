@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +26,7 @@ func (c *compiler) rewrite() {
 				c.rewriteDefer(d)
 			}
 		}
+		c.rewriteRecovers(u)
 		ast.Inspect(u.node, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.GoStmt:
@@ -88,11 +90,12 @@ func (c *compiler) rewriteGo(g *ast.GoStmt) {
 
 // rewriteDefer makes a defer at the top level of a cell run at the end of the cell, as it would
 // at the end of main: the statement runs in a generated function of its own, so it registers the
-// call with the runtime (arguments evaluated now), which the Program's Finally chunk runs.
+// call with the runtime (arguments evaluated now), which the Program's Finally chunk runs. The
+// call is registered with the name of the function it calls, for recover (see recover.go).
 //
-//	defer f(x)  =>  { _gkA0 := x; _gkrt.Defer(func() func() { return func() { f(_gkA0) } }()) }
+//	defer f(x)  =>  { _gkA0 := x; _gkrt.Defer("f", func() func() { return func() { f(_gkA0) } }()) }
 func (c *compiler) rewriteDefer(d *ast.DeferStmt) {
-	c.replace(d, c.deferredCall(d.Call, "Defer(")...)
+	c.replace(d, c.deferredCall(d.Call, "Defer("+strconv.Quote(c.deferID(d.Call))+", ")...)
 }
 
 // deferredCall returns the parts of a block that evaluates a call's function and arguments and
