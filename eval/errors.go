@@ -246,6 +246,9 @@ func (s *Session) frame(line string) []string {
 func funcName(fn string) string {
 	fn = strings.TrimPrefix(fn, "main")
 	fn = strings.TrimPrefix(fn, ".")
+	if fn == "func" {
+		fn = ".func" // a func literal of a := at the top of a cell
+	}
 	lit := 0
 	for strings.HasSuffix(fn, ".func") {
 		fn = strings.TrimSuffix(fn, ".func")

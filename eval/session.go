@@ -90,8 +90,7 @@ type Session struct {
 	osStdout io.Writer
 	osStderr io.Writer
 
-	funcOwner map[string]*funcChunk // the chunk that declared each func last (redefine.go)
-	funcOrder int
+	redef redefinitions // the units of the cells, for redefinitions (redefine.go)
 
 	cellsMu  sync.RWMutex
 	cells    map[int]cellSource // by sequence number, for positions and tracebacks
@@ -137,18 +136,18 @@ func New(cfg Config) (*Session, error) {
 		stderr = io.Discard
 	}
 	s := &Session{
-		exitHook:  cfg.Exit,
-		sink:      cfg.Display,
-		pkgs:      map[string]string{},
-		filter:    &stderrFilter{w: stderr},
-		stderr:    stderr,
-		osStdin:   stdin,
-		osStdout:  stdout,
-		osStderr:  stderr,
-		cells:     map[int]cellSource{},
-		declared:  map[string]cellPos{},
-		funcOwner: map[string]*funcChunk{},
-		wake:      make(chan struct{}),
+		exitHook: cfg.Exit,
+		sink:     cfg.Display,
+		pkgs:     map[string]string{},
+		filter:   &stderrFilter{w: stderr},
+		stderr:   stderr,
+		osStdin:  stdin,
+		osStdout: stdout,
+		osStderr: stderr,
+		cells:    map[int]cellSource{},
+		declared: map[string]cellPos{},
+		redef:    newRedefinitions(),
+		wake:     make(chan struct{}),
 	}
 	s.showFunc = reflect.ValueOf(s.show)
 	s.yi = yaegi.New(yaegi.Options{
@@ -210,6 +209,10 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 		return Outcome{Err: &workerproto.Error{Name: NameCompile, Value: err.Error(), Traceback: []string{err.Error()}}}
 	}
 
+	if e := s.checkRedefinitions(seq, prog); e != nil {
+		return Outcome{Err: e}
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r := &run{cancel: cancel}
@@ -260,10 +263,8 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *worker
 		if compiled {
 			s.env.Record(ch.Defs)
 			s.recordDeclared(ch.Defs.Declared)
-			if isFuncChunk(ch) && src == ch.Src {
-				if e := s.recordFuncs(ch); e != nil {
-					return e
-				}
+			if e := s.recordUnits(ch); e != nil {
+				return e
 			}
 		}
 		if e != nil {
@@ -314,6 +315,9 @@ func (s *Session) isFunc(expr string) bool {
 func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (compiled bool, e *workerproto.Error) {
 	if !ch.Stmt {
 		_, err := s.yi.EvalWithContext(context.Background(), src)
+		if err != nil {
+			s.healFrame()
+		}
 		return s.evalError(err, nil)
 	}
 	if ctx.Err() != nil {

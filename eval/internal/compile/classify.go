@@ -49,6 +49,7 @@ func (c *compiler) classify() {
 		}
 		u.recorded.Globals = append(u.recorded.Globals, u.defs...)
 	}
+	c.classifyRedefinitions()
 	c.findResult()
 	c.addCalls()
 }
@@ -257,6 +258,12 @@ func (c *compiler) classifyFunc(u *unit, d *ast.FuncDecl) {
 	u.defs = []string{name}
 	u.recorded.Funcs = []string{name}
 	c.funcs[name] = true
+	if d.Type.TypeParams != nil {
+		// Yaegi keeps the instances it made of a generic func: a new body would not reach them.
+		u.skip = c.redeclared(u, d.Name, "generic func", name, d)
+		return
+	}
+	c.classifyFuncVar(u, d)
 }
 
 // redeclared checks a type or method (kind) against an earlier definition and reports whether it

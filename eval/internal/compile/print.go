@@ -22,9 +22,11 @@ func (c *compiler) rewritePrint(call *ast.CallExpr) {
 
 // definesGlobal reports whether the session or this cell defines a global name.
 func (c *compiler) definesGlobal(name string) bool {
-	if c.env.Globals[name] {
-		return true
-	}
+	return c.env.Globals[name] || c.cellDefines(name)
+}
+
+// cellDefines reports whether this cell defines a global name.
+func (c *compiler) cellDefines(name string) bool {
 	for _, u := range c.units {
 		for _, d := range u.defs {
 			if d == name {

@@ -16,17 +16,20 @@ func (c *compiler) rewrite() {
 		if u.node == nil || u.skip || u.kind == importUnit {
 			continue
 		}
-		switch u.kind {
-		case defineUnit:
+		switch {
+		case u.assign:
+			c.rewriteAssign(u) // see redefine.go
+		case u.kind == defineUnit:
 			c.rewriteDefineCommaOK(u.node.(*ast.AssignStmt))
-		case varUnit:
+		case u.kind == varUnit:
 			c.rewriteVarCommaOK(u.node.(*ast.GenDecl))
-		case stmtUnit:
+		case u.kind == stmtUnit:
 			if d, ok := u.node.(*ast.DeferStmt); ok {
 				c.rewriteDefer(d)
 			}
 		}
 		c.rewriteRecovers(u)
+		c.rewriteRefs(u)
 		ast.Inspect(u.node, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.GoStmt:
