@@ -115,8 +115,10 @@ func (s *Session) checkRedefinitions(seq int, prog *compile.Program) *workerprot
 			switch {
 			case u.Kind == compile.VarUnit && u.Assigned:
 				continue
+			case prev.unit.Kind != u.Kind && (prev.unit.Kind == compile.FuncUnit || u.Kind == compile.FuncUnit):
+				c = changedKind // the func's var no longer follows it
 			case prev.unit.Kind != u.Kind:
-				c = changedKind
+				c = changedValue
 			case u.Kind == compile.FuncUnit && funcVarName(u) != funcVarName(prev.unit):
 				c = changedSig
 			case u.Kind == compile.FuncUnit:
@@ -199,7 +201,8 @@ func (s *Session) staleError(seq int, stale []staleUse, changed map[string]chang
 	// The first redefinition that leaves code behind, through the chain of funcs the session
 	// would evaluate again.
 	root := stale[0].name
-	for where[root] == nil {
+	for seen := map[string]bool{}; where[root] == nil && !seen[root]; {
+		seen[root] = true
 		found := false
 		for _, h := range s.redef.holders {
 			if slices.Contains(names(h.unit), root) {
@@ -219,8 +222,12 @@ func (s *Session) staleError(seq int, stale []staleUse, changed map[string]chang
 		}
 	}
 	u := where[root]
+	c := changed[root]
+	if c == changedValue && u != nil && u.Kind == compile.VarUnit {
+		c = changedVar // a const that is now a var
+	}
 	var what, advice string
-	switch changed[root] {
+	switch c {
 	case changedValue:
 		what = "const " + root + " changes, but its old value is compiled into code the interpreter can't compile again"
 		advice = "Give the new value a new name, or run %reset and run the cells again."
