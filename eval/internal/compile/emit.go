@@ -207,39 +207,24 @@ func chunks(pieces []piece) []Chunk {
 
 // merge returns the union of two Defs.
 func merge(a, b Defs) Defs {
-	for k, v := range b.Imports {
-		if a.Imports == nil {
-			a.Imports = map[string]string{}
-		}
-		a.Imports[k] = v
-	}
-	for k, v := range b.Decls {
-		if a.Decls == nil {
-			a.Decls = map[string]string{}
-		}
-		a.Decls[k] = v
-	}
+	mergeMap(&a.Imports, b.Imports)
+	mergeMap(&a.Decls, b.Decls)
+	mergeMap(&a.Declared, b.Declared)
+	mergeMap(&a.FuncVars, b.FuncVars)
+	mergeMap(&a.VarTypes, b.VarTypes)
 	a.Globals = append(a.Globals, b.Globals...)
-	for k, v := range b.Declared {
-		if a.Declared == nil {
-			a.Declared = map[string]Pos{}
-		}
-		a.Declared[k] = v
-	}
 	a.Funcs = append(a.Funcs, b.Funcs...)
 	a.Ints = append(a.Ints, b.Ints...)
 	a.Consts = append(a.Consts, b.Consts...)
-	for k, v := range b.FuncVars {
-		if a.FuncVars == nil {
-			a.FuncVars = map[string]FuncVar{}
-		}
-		a.FuncVars[k] = v
-	}
-	for k, v := range b.VarTypes {
-		if a.VarTypes == nil {
-			a.VarTypes = map[string]string{}
-		}
-		a.VarTypes[k] = v
-	}
 	return a
+}
+
+// mergeMap adds src's entries to *dst, making it if needed.
+func mergeMap[V any](dst *map[string]V, src map[string]V) {
+	for k, v := range src {
+		if *dst == nil {
+			*dst = map[string]V{}
+		}
+		(*dst)[k] = v
+	}
 }

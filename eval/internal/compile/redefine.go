@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -467,16 +468,7 @@ func (c *compiler) rewriteRefs(u *unit) {
 			binds[id.Name] = true
 		}
 	}, func(*ast.Ident) {})
-	u.binds, u.via = sortedKeys(binds), sortedKeys(via)
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	u.binds, u.via = slices.Sorted(maps.Keys(binds)), slices.Sorted(maps.Keys(via))
 }
 
 // unitOf describes a unit for the session; src is its rendered source.
