@@ -61,3 +61,21 @@ def test_golden_cells_through_the_kernel(prefix, name):
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_a_lesson_runs_again(prefix):
+    # Run all, then run all again: every cell that ran the first time runs the second
+    # (lesson 3 declares vars that later cells receive into, then declares them again).
+    import json
+
+    nb = json.loads((TESTDATA.parents[1] / "notebooks" / "en" / "03-blocking-vs-nonblocking.ipynb").read_text())
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    km, kc = start_new_kernel(kernel_name="gokernel", startup_timeout=30)
+    try:
+        for round in (1, 2):
+            for i, code in enumerate(cells):
+                r = run(kc, code, timeout=60)
+                assert r.content["status"] == "ok", (round, i + 1, code, r.error())
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

@@ -30,7 +30,9 @@ func (c *compiler) rewrite() {
 		}
 		c.rewriteRecovers(u)
 		c.rewriteRefs(u)
+		comm := map[ast.Stmt]bool{}
 		ast.Inspect(u.node, func(n ast.Node) bool {
+			c.rewriteRecvValues(n, comm) // recv.go
 			switch n := n.(type) {
 			case *ast.GoStmt:
 				c.rewriteGo(n)
@@ -45,6 +47,7 @@ func (c *compiler) rewrite() {
 				c.rewriteMinMax(n)
 				c.rewritePrint(n)
 			case *ast.CommClause:
+				comm[n.Comm] = true
 				c.rewriteSelectBranches(n)
 			}
 			return true
