@@ -133,6 +133,9 @@ func (s *Session) checkRedefinitions(seq int, prog *compile.Program) *workerprot
 			changed[n], where[n] = c, u
 		}
 	}
+	if len(changed) == 0 {
+		return nil
+	}
 	var stale []staleUse
 	seen := map[*record]bool{}
 	for grew := true; grew; {

@@ -420,26 +420,34 @@ func (c *compiler) rewriteRefs(u *unit) {
 	if u.node == nil {
 		return
 	}
-	var lits [][2]token.Pos
+	var lits []*ast.FuncLit
 	callees := map[*ast.Ident]bool{}
+	called := map[*ast.FuncLit]bool{} // func literals called where they are written: func() {...}(), go func() {...}()
 	ast.Inspect(u.node, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
-			lits = append(lits, [2]token.Pos{n.Pos(), n.End()})
+			lits = append(lits, n)
 		case *ast.CallExpr:
-			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok {
-				callees[id] = true
+			switch f := ast.Unparen(n.Fun).(type) {
+			case *ast.Ident:
+				callees[f] = true
+			case *ast.FuncLit:
+				called[f] = true
 			}
 		}
 		return true
 	})
-	inLit := func(p token.Pos) bool {
+	// inLit tells whether p is in a func literal, and whether the innermost one is called where
+	// it is written (at the top of a cell, its code then ran, or runs in its goroutine, and
+	// nothing keeps it for later).
+	inLit := func(p token.Pos) (in, once bool) {
+		var inner *ast.FuncLit
 		for _, l := range lits {
-			if l[0] <= p && p < l[1] {
-				return true
+			if l.Pos() <= p && p < l.End() && (inner == nil || l.Pos() > inner.Pos()) {
+				inner = l
 			}
 		}
-		return false
+		return inner != nil, inner != nil && called[inner]
 	}
 	fd, _ := u.node.(*ast.FuncDecl)
 	method := fd != nil && fd.Recv != nil
@@ -451,7 +459,7 @@ func (c *compiler) rewriteRefs(u *unit) {
 		if !c.isGlobalRef(id) || slices.Contains(u.defs, id.Name) && u.kind != varUnit && u.kind != defineUnit {
 			return
 		}
-		lit := inLit(id.Pos())
+		lit, once := inLit(id.Pos())
 		if fv := c.funcVarOf(id.Name); fv != nil {
 			switch {
 			case !callees[id]:
@@ -464,7 +472,7 @@ func (c *compiler) rewriteRefs(u *unit) {
 				return
 			}
 		}
-		if code || lit {
+		if code || lit && !once {
 			binds[id.Name] = true
 		}
 	}, func(*ast.Ident) {})
