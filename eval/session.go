@@ -252,7 +252,11 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *worker
 		if useAlt && ch.Alt != "" {
 			src = ch.Alt
 		}
-		compiled, e := s.evalChunk(ctx, ch, src)
+		cctx := ctx
+		if ch.Always {
+			cctx = context.Background() // a func's var follows its declaration, interrupt or not
+		}
+		compiled, e := s.evalChunk(cctx, ch, src)
 		if !compiled && ch.Alt != "" && !useAlt {
 			// The final expression is a call without results (nothing ran: the chunk only
 			// declares the function showing it). Run it without showing a value.

@@ -87,6 +87,9 @@ type Chunk struct {
 	// Units are the cell's declarations and statements in the chunk, for redefinitions
 	// (redefine.go).
 	Units []*Unit
+	// Always marks generated statements that run no code of the cell (setting the vars of
+	// funcs just declared): evaluate them even when the cell is being interrupted.
+	Always bool
 }
 
 // A Note points at a piece of a cell.

@@ -189,7 +189,7 @@ func chunks(pieces []piece) []Chunk {
 		out = append(out, ch)
 		if len(assigns) > 0 {
 			// The funcs' vars are set once the funcs are declared (redefine.go).
-			out = append(out, Chunk{Stmt: true, Src: ";" + strings.Join(assigns, "; ")})
+			out = append(out, Chunk{Stmt: true, Src: ";" + strings.Join(assigns, "; "), Always: true})
 		}
 		cur = nil
 	}
