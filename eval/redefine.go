@@ -133,6 +133,22 @@ func (s *Session) checkRedefinitions(seq int, prog *compile.Program) *workerprot
 			changed[n], where[n] = c, u
 		}
 	}
+	// A const of the cell defined as before changes with what it uses.
+	for grew := true; grew; {
+		grew = false
+		for _, u := range units {
+			if u.Kind != compile.ConstUnit {
+				continue
+			}
+			for _, b := range u.Binds {
+				for _, n := range u.Names {
+					if changed[b] != 0 && changed[n] == 0 && r.owner[n] != nil {
+						changed[n], where[n], grew = changedValue, u, true
+					}
+				}
+			}
+		}
+	}
 	if len(changed) == 0 {
 		return nil
 	}
