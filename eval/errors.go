@@ -250,8 +250,8 @@ func (s *Session) frame(line string) []string {
 func funcName(fn string) string {
 	fn = strings.TrimPrefix(fn, "main")
 	fn = strings.TrimPrefix(fn, ".")
-	if fn == "func" { // a func literal converted to a named func type: http.HandlerFunc(func(...) {...})
-		return "func literal"
+	if fn == "func" { // a func literal: of a := at the top of a cell, or converted to a named func type
+		fn = ".func"
 	}
 	lit := 0
 	for strings.HasSuffix(fn, ".func") {

@@ -23,9 +23,12 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 			"Go":        reflect.ValueOf(s.goroutine),
 			"Defer":     reflect.ValueOf(s.deferCall),
 			"RunDefers": reflect.ValueOf(s.runDefers),
+			"Recover":   reflect.ValueOf(s.recoverValue),
 			"Begin":     reflect.ValueOf(s.begin),
 			"Show":      s.showFunc,
 			"Clear":     reflect.ValueOf(clearValue),
+			"Print":     reflect.ValueOf(s.print),
+			"Println":   reflect.ValueOf(s.println),
 		},
 	}
 }
@@ -100,29 +103,31 @@ func (s *Session) goroutine(pos string, f func()) {
 	}()
 }
 
-// deferCall registers a top-level defer of the running cell (see compile's rewriteDefer).
-func (s *Session) deferCall(f func()) {
+// deferCall registers a top-level defer of the running cell (see compile's rewriteDefer); id
+// names the function it calls, for recover (defers.go).
+func (s *Session) deferCall(id string, f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.run != nil {
-		s.run.defers = append(s.run.defers, f)
+		s.run.defers = append(s.run.defers, deferred{id: id, f: f})
 	}
 }
 
-// runDefers runs the running cell's top-level defers, last first.
+// runDefers runs the running cell's top-level defers, last first, each to its end: a panic in
+// one becomes the cell's panic, which the next may recover (see runDeferred).
 func (s *Session) runDefers() {
 	for {
 		s.mu.Lock()
-		var f func()
+		var d deferred
 		if n := len(s.run.defers); n > 0 {
-			f = s.run.defers[n-1]
+			d = s.run.defers[n-1]
 			s.run.defers = s.run.defers[:n-1]
 		}
 		s.mu.Unlock()
-		if f == nil {
+		if d.f == nil {
 			return
 		}
-		f()
+		s.runDeferred(d)
 	}
 }
 

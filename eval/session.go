@@ -95,8 +95,7 @@ type Session struct {
 	osStdout io.Writer
 	osStderr io.Writer
 
-	funcOwner map[string]*funcChunk // the chunk that declared each func last (redefine.go)
-	funcOrder int
+	redef redefinitions // the units of the cells, for redefinitions (redefine.go)
 
 	cellsMu  sync.RWMutex
 	cells    map[int]cellSource // by sequence number, for positions and tracebacks
@@ -124,8 +123,14 @@ type run struct {
 	stopped  *workerproto.Error // why the cell was stopped from outside: a goroutine's panic or os.Exit
 	result   map[string]any     // set by Show
 	metadata map[string]any     // the result's
-	defers   []func()           // the cell's top-level defers, run at its end
+	defers   []deferred         // the cell's top-level defers, run at its end
 	goexit   bool               // runtime.Goexit ended the statement chunk running
+
+	// The panic of a statement, which the cell's defers may recover (defers.go).
+	panicked  *cellPanic // the last statement's panic
+	panicking *cellPanic // the panic the defers run in; nil once recovered
+	deferring deferred   // the top-level deferred call running
+	deferG    int64      // and the goroutine running it
 }
 
 // New makes a Session.
@@ -141,18 +146,18 @@ func New(cfg Config) (*Session, error) {
 		stderr = io.Discard
 	}
 	s := &Session{
-		exitHook:  cfg.Exit,
-		sink:      cfg.Display,
-		pkgs:      map[string]string{},
-		filter:    &stderrFilter{w: stderr},
-		stderr:    stderr,
-		osStdin:   stdin,
-		osStdout:  stdout,
-		osStderr:  stderr,
-		cells:     map[int]cellSource{},
-		declared:  map[string]cellPos{},
-		funcOwner: map[string]*funcChunk{},
-		wake:      make(chan struct{}),
+		exitHook: cfg.Exit,
+		sink:     cfg.Display,
+		pkgs:     map[string]string{},
+		filter:   &stderrFilter{w: stderr},
+		stderr:   stderr,
+		osStdin:  stdin,
+		osStdout: stdout,
+		osStderr: stderr,
+		cells:    map[int]cellSource{},
+		declared: map[string]cellPos{},
+		redef:    newRedefinitions(),
+		wake:     make(chan struct{}),
 	}
 	s.showFunc = reflect.ValueOf(s.show)
 	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(sessionLabel, fmt.Sprintf("%p", s)))
@@ -215,6 +220,10 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 		return Outcome{Err: &workerproto.Error{Name: NameCompile, Value: err.Error(), Traceback: []string{err.Error()}}}
 	}
 
+	if e := s.checkRedefinitions(seq, prog); e != nil {
+		return Outcome{Err: e}
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r := &run{cancel: cancel}
@@ -224,10 +233,9 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 
 	e := s.runChunks(ctx, prog.Chunks)
 	if prog.Finally != nil && (e == nil || e.Name != NameInterrupted) {
-		// The cell's defers run, as they would at the end of main, even after a panic.
-		if fe := s.runChunks(ctx, []compile.Chunk{*prog.Finally}); e == nil {
-			e = fe
-		}
+		// The cell's defers run, as they would at the end of main, even after a panic, which
+		// they may recover.
+		e = s.runFinally(ctx, *prog.Finally, r, e)
 	}
 
 	s.mu.Lock()
@@ -255,7 +263,11 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *worker
 		if useAlt && ch.Alt != "" {
 			src = ch.Alt
 		}
-		compiled, e := s.evalChunk(ctx, ch, src)
+		cctx := ctx
+		if ch.Always {
+			cctx = context.Background() // a func's var follows its declaration, interrupt or not
+		}
+		compiled, e := s.evalChunk(cctx, ch, src)
 		if !compiled && ch.Alt != "" && !useAlt {
 			// The final expression is a call without results (nothing ran: the chunk only
 			// declares the function showing it). Run it without showing a value.
@@ -266,10 +278,8 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *worker
 		if compiled {
 			s.env.Record(ch.Defs)
 			s.recordDeclared(ch.Defs.Declared)
-			if isFuncChunk(ch) && src == ch.Src {
-				if e := s.recordFuncs(ch); e != nil {
-					return e
-				}
+			if e := s.recordUnits(ch); e != nil {
+				return e
 			}
 		}
 		if e != nil {
@@ -323,6 +333,9 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 		s.lastDecl = src
 		s.mu.Unlock()
 		_, err := s.yi.EvalWithContext(context.Background(), src)
+		if err != nil {
+			s.healFrame()
+		}
 		return s.evalError(err, nil)
 	}
 	if ctx.Err() != nil {
@@ -382,7 +395,11 @@ func (s *Session) evalError(err error, started *chunkStart) (compiled bool, e *w
 	if code, ok := exitCode(pe.Value); ok {
 		return true, exitError(code, "")
 	}
-	return true, s.panicError(pe.Value, lines)
+	e = s.panicError(pe.Value, lines)
+	if started != nil {
+		s.notePanic(pe.Value, e)
+	}
+	return true, e
 }
 
 // eval evaluates internal source (the prelude).

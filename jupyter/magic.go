@@ -2,13 +2,13 @@ package jupyter
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/gokernel/gokernel/workerproto"
 )
 
-// Magics are a cell's first line when it starts with %. The worker runs
-// %time and %env; the kernel runs %help and %reset, and refuses the rest.
+// Magics are a cell's first line that is not blank when it starts with %
+// (workerproto.ParseMagic, which the worker reads cells with too). The worker
+// runs %time and %env; the kernel runs %help and %reset, and refuses the rest.
 const magicHelp = `Magics (a cell's first line):
   %time [code]        run the cell, then print its wall time and CPU time
   %env                list the interpreter's environment variables
@@ -28,14 +28,14 @@ const (
 	resetMagic
 )
 
-// parseMagic reads a magic from the cell's first line. An unknown magic is
-// an error a learner can act on.
+// parseMagic reads a cell's magic line. An unknown magic is an error a
+// learner can act on.
 func parseMagic(code string) (magic, *workerproto.Error) {
-	line, _, _ := strings.Cut(strings.TrimLeft(code, " \t\r\n"), "\n")
-	if !strings.HasPrefix(line, "%") {
+	m, ok := workerproto.ParseMagic(code)
+	if !ok {
 		return noMagic, nil
 	}
-	name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+	name := m.Name
 	switch name {
 	case "%time", "%env":
 		return workerMagic, nil

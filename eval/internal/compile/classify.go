@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/token"
 	"strconv"
-	"strings"
 )
 
 // classify decides the kind of every unit, what it defines, and which unit is the result.
@@ -49,6 +48,7 @@ func (c *compiler) classify() {
 		}
 		u.recorded.Globals = append(u.recorded.Globals, u.defs...)
 	}
+	c.classifyRedefinitions()
 	c.findResult()
 	c.addCalls()
 }
@@ -257,6 +257,12 @@ func (c *compiler) classifyFunc(u *unit, d *ast.FuncDecl) {
 	u.defs = []string{name}
 	u.recorded.Funcs = []string{name}
 	c.funcs[name] = true
+	if d.Type.TypeParams != nil {
+		// Yaegi keeps the instances it made of a generic func: a new body would not reach them.
+		u.skip = c.redeclared(u, d.Name, "generic func", name, d)
+		return
+	}
+	c.classifyFuncVar(u, d)
 }
 
 // redeclared checks a type or method (kind) against an earlier definition and reports whether it
@@ -282,21 +288,7 @@ func (c *compiler) redeclared(u *unit, id *ast.Ident, kind, name string, node as
 
 // canonical returns the tokens of a node's source, to compare definitions whatever their
 // layout.
-func (c *compiler) canonical(n ast.Node) string {
-	var b strings.Builder
-	for _, t := range scan(c.text(n)) {
-		if t.tok == token.SEMICOLON && t.lit == "\n" {
-			continue
-		}
-		if t.lit != "" {
-			b.WriteString(t.lit)
-		} else {
-			b.WriteString(t.tok.String())
-		}
-		b.WriteByte(' ')
-	}
-	return b.String()
-}
+func (c *compiler) canonical(n ast.Node) string { return canonicalText(c.text(n)) }
 
 // recvTypeName returns the name of a method's receiver base type.
 func recvTypeName(recv *ast.FieldList) string {

@@ -86,6 +86,12 @@ type Chunk struct {
 	// Ranges are the range statements of the chunk left as they are. If yaegi fails with "nil
 	// type", one may range over an integer (Go 1.22) yaegi cannot: name them.
 	Ranges []Note
+	// Units are the cell's declarations and statements in the chunk, for redefinitions
+	// (redefine.go).
+	Units []*Unit
+	// Always marks generated statements that run no code of the cell (setting the vars of
+	// funcs just declared): evaluate them even when the cell is being interrupted.
+	Always bool
 }
 
 // A Note points at a piece of a cell.
@@ -105,6 +111,8 @@ type Defs struct {
 	// Where funcs and methods are declared, by the name yaegi gives their frames in panic
 	// messages (main.f, main.M for a method, main._gkMain3 for a renamed main).
 	Declared map[string]Pos
+	FuncVars map[string]FuncVar // the vars of funcs (redefine.go)
+	VarTypes map[string]string  // what is known of the types of vars (redefine.go)
 }
 
 // A Pos is a line and column in a cell.
@@ -122,6 +130,11 @@ type Env struct {
 	Package func(path string) (name string, ok bool)
 	// Generation counts the Records that defined something.
 	Generation int
+	// For redefinitions (redefine.go): the vars of funcs, what is known of the types of vars,
+	// and how many times each global was defined.
+	FuncVars map[string]FuncVar
+	VarTypes map[string]string
+	Gens     map[string]int
 }
 
 // NewEnv returns an empty Env using pkg to look up import paths.
@@ -134,6 +147,10 @@ func NewEnv(pkg func(path string) (string, bool)) *Env {
 		Ints:    map[string]bool{},
 		Consts:  map[string]bool{},
 		Package: pkg,
+
+		FuncVars: map[string]FuncVar{},
+		VarTypes: map[string]string{},
+		Gens:     map[string]int{},
 	}
 }
 
@@ -142,6 +159,7 @@ func (e *Env) Record(d Defs) {
 	if len(d.Imports)+len(d.Decls)+len(d.Globals)+len(d.Funcs) > 0 {
 		e.Generation++
 	}
+	e.recordRedefinitions(d)
 	for name, path := range d.Imports {
 		e.Imports[name] = path
 	}
@@ -213,6 +231,12 @@ type unit struct {
 	imports    []*ast.ImportSpec // importUnit: the specs earlier cells did not import
 	ranges     []Note            // range statements left alone
 	recorded   Defs              // what evaluating the unit defines
+
+	// For redefinitions (redefine.go).
+	funcVar    *FuncVar // a func's var
+	newVar     bool     // declare it
+	assign     bool     // a var unit run as an assignment to the session's variables
+	binds, via []string // see Unit
 }
 
 // compiler holds the state of compiling one cell.
@@ -236,6 +260,11 @@ type compiler struct {
 	consts    map[string]bool   // constants of this cell
 	dotImport bool
 	hasGoto   bool // a top-level goto: the cell's statements run in one function
+
+	// For redefinitions (redefine.go).
+	funcVars   map[string]*FuncVar // the vars of the cell's funcs
+	redeclares map[string]bool     // globals the cell declares anew
+	topDecls   map[any]bool        // the cell's top-level := (the Decl of their objects)
 }
 
 // Compile compiles a cell. The error, if any, is an ErrorList with positions in the cell.
@@ -252,6 +281,10 @@ func Compile(env *Env, cell Cell) (*Program, error) {
 		funcs:    map[string]bool{},
 		ints:     map[string]bool{},
 		consts:   map[string]bool{},
+
+		funcVars:   map[string]*FuncVar{},
+		redeclares: map[string]bool{},
+		topDecls:   map[any]bool{},
 	}
 	for name, path := range env.Imports {
 		c.imports[name] = path

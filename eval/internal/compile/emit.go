@@ -22,6 +22,8 @@ type piece struct {
 	alt    string // see Chunk.Alt; a piece with one is evaluated alone
 	defs   Defs
 	ranges []Note
+	units  []*Unit
+	assign string // a statement to run after the declarations (a func's var)
 }
 
 // emit renders the units, in order, into chunks.
@@ -50,11 +52,20 @@ func (c *compiler) emit(order []*unit) []Chunk {
 		u := order[i]
 		switch u.kind {
 		case declUnit:
+			if u.funcVar != nil && u.newVar {
+				pieces = append(pieces, piece{mode: fileMode, src: r.markerText() + "var " + u.funcVar.Var + " " + u.funcVar.Type})
+			}
 			r.render(u.start, u.end)
-			pieces = append(pieces, piece{mode: fileMode, src: r.take(), defs: u.recorded, ranges: u.ranges})
+			src := r.take()
+			p := piece{mode: fileMode, src: src, defs: u.recorded, ranges: u.ranges, units: []*Unit{c.unitOf(u, src)}}
+			if u.funcVar != nil {
+				p.assign = r.markerText() + p.units[0].Assign
+			}
+			pieces = append(pieces, p)
 		case varUnit, defineUnit:
 			r.render(u.start, u.end)
-			pieces = append(pieces, piece{mode: stmtMode, src: r.take(), defs: u.recorded, ranges: u.ranges})
+			src := r.take()
+			pieces = append(pieces, piece{mode: stmtMode, src: src, defs: u.recorded, ranges: u.ranges, units: []*Unit{c.unitOf(u, src)}})
 		case callUnit:
 			r.marker()
 			r.text(u.call + "()")
@@ -78,6 +89,7 @@ func (c *compiler) emit(order []*unit) []Chunk {
 			p := piece{mode: fileMode, src: c.group(r, name, group, true)}
 			for _, u := range group {
 				p.ranges = append(p.ranges, u.ranges...)
+				p.units = append(p.units, c.unitOf(u, ""))
 			}
 			if last := group[len(group)-1]; last.result && last.showable {
 				p.alt = c.group(r, name+"x", group, false)
@@ -149,16 +161,21 @@ func chunks(pieces []piece) []Chunk {
 		if len(cur) == 0 {
 			return
 		}
-		var src, alt []string
+		var src, alt, assigns []string
 		var defs Defs
 		var ranges []Note
+		var units []*Unit
 		for _, p := range cur {
 			src = append(src, p.src)
 			alt = append(alt, p.alt)
 			defs = merge(defs, p.defs)
 			ranges = append(ranges, p.ranges...)
+			units = append(units, p.units...)
+			if p.assign != "" {
+				assigns = append(assigns, p.assign)
+			}
 		}
-		ch := Chunk{Src: strings.Join(src, "\n"), Defs: defs, Ranges: ranges}
+		ch := Chunk{Src: strings.Join(src, "\n"), Defs: defs, Ranges: ranges, Units: units}
 		if cur[0].alt != "" {
 			ch.Alt = strings.Join(alt, "\n")
 		}
@@ -170,6 +187,10 @@ func chunks(pieces []piece) []Chunk {
 			}
 		}
 		out = append(out, ch)
+		if len(assigns) > 0 {
+			// The funcs' vars are set once the funcs are declared (redefine.go).
+			out = append(out, Chunk{Stmt: true, Src: ";" + strings.Join(assigns, "; "), Always: true})
+		}
 		cur = nil
 	}
 	for _, p := range pieces {
@@ -186,27 +207,24 @@ func chunks(pieces []piece) []Chunk {
 
 // merge returns the union of two Defs.
 func merge(a, b Defs) Defs {
-	for k, v := range b.Imports {
-		if a.Imports == nil {
-			a.Imports = map[string]string{}
-		}
-		a.Imports[k] = v
-	}
-	for k, v := range b.Decls {
-		if a.Decls == nil {
-			a.Decls = map[string]string{}
-		}
-		a.Decls[k] = v
-	}
+	mergeMap(&a.Imports, b.Imports)
+	mergeMap(&a.Decls, b.Decls)
+	mergeMap(&a.Declared, b.Declared)
+	mergeMap(&a.FuncVars, b.FuncVars)
+	mergeMap(&a.VarTypes, b.VarTypes)
 	a.Globals = append(a.Globals, b.Globals...)
-	for k, v := range b.Declared {
-		if a.Declared == nil {
-			a.Declared = map[string]Pos{}
-		}
-		a.Declared[k] = v
-	}
 	a.Funcs = append(a.Funcs, b.Funcs...)
 	a.Ints = append(a.Ints, b.Ints...)
 	a.Consts = append(a.Consts, b.Consts...)
 	return a
+}
+
+// mergeMap adds src's entries to *dst, making it if needed.
+func mergeMap[V any](dst *map[string]V, src map[string]V) {
+	for k, v := range src {
+		if *dst == nil {
+			*dst = map[string]V{}
+		}
+		(*dst)[k] = v
+	}
 }

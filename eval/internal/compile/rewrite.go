@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"strconv"
 	"strings"
 )
 
@@ -15,17 +16,23 @@ func (c *compiler) rewrite() {
 		if u.node == nil || u.skip || u.kind == importUnit {
 			continue
 		}
-		switch u.kind {
-		case defineUnit:
+		switch {
+		case u.assign:
+			c.rewriteAssign(u) // see redefine.go
+		case u.kind == defineUnit:
 			c.rewriteDefineCommaOK(u.node.(*ast.AssignStmt))
-		case varUnit:
+		case u.kind == varUnit:
 			c.rewriteVarCommaOK(u.node.(*ast.GenDecl))
-		case stmtUnit:
+		case u.kind == stmtUnit:
 			if d, ok := u.node.(*ast.DeferStmt); ok {
 				c.rewriteDefer(d)
 			}
 		}
+		c.rewriteRecovers(u)
+		c.rewriteRefs(u)
+		comm := map[ast.Stmt]bool{}
 		ast.Inspect(u.node, func(n ast.Node) bool {
+			c.rewriteRecvValues(n, comm) // recv.go
 			switch n := n.(type) {
 			case *ast.GoStmt:
 				c.rewriteGo(n)
@@ -38,7 +45,9 @@ func (c *compiler) rewrite() {
 				c.rewriteForVars(n)
 			case *ast.CallExpr:
 				c.rewriteMinMax(n)
+				c.rewritePrint(n)
 			case *ast.CommClause:
+				comm[n.Comm] = true
 				c.rewriteSelectBranches(n)
 			}
 			return true
@@ -87,11 +96,12 @@ func (c *compiler) rewriteGo(g *ast.GoStmt) {
 
 // rewriteDefer makes a defer at the top level of a cell run at the end of the cell, as it would
 // at the end of main: the statement runs in a generated function of its own, so it registers the
-// call with the runtime (arguments evaluated now), which the Program's Finally chunk runs.
+// call with the runtime (arguments evaluated now), which the Program's Finally chunk runs. The
+// call is registered with the name of the function it calls, for recover (see recover.go).
 //
-//	defer f(x)  =>  { _gkA0 := x; _gkrt.Defer(func() func() { return func() { f(_gkA0) } }()) }
+//	defer f(x)  =>  { _gkA0 := x; _gkrt.Defer("f", func() func() { return func() { f(_gkA0) } }()) }
 func (c *compiler) rewriteDefer(d *ast.DeferStmt) {
-	c.replace(d, c.deferredCall(d.Call, "Defer(")...)
+	c.replace(d, c.deferredCall(d.Call, "Defer("+strconv.Quote(c.deferID(d.Call))+", ")...)
 }
 
 // deferredCall returns the parts of a block that evaluates a call's function and arguments and
