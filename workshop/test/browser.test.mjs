@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
 import { Lab, launchChromium, outDir, outputText } from '../../lab/test/harness.mjs';
-import { Workshop } from './workshop.mjs';
+import { Workshop, tearDown } from './workshop.mjs';
 
 const NAME = 'ada';
 const START = 'ko/00-start.ipynb';
@@ -31,11 +31,7 @@ describe('a learner in Chromium through the hub', { timeout: 600_000 }, () => {
 
   after(async () => {
     await S.context?.close().catch(() => {});
-    if (S.w) {
-      S.w.saveLog();
-      S.w.killAll();
-      S.w.remove();
-    }
+    tearDown(S);
   });
 
   test('sign in with the password, choose Korean, and the start page opens in JupyterLab', async () => {

@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 
 import { repo } from '../../lab/test/harness.mjs';
 import {
-  Workshop, execute, firstCodeCell, isKernel, isServer, isWorker, services,
+  Workshop, execute, firstCodeCell, isKernel, isServer, isWorker, services, tearDown,
 } from './workshop.mjs';
 
 const N = 10;
@@ -30,15 +30,7 @@ describe('a workshop of 10 learners through JupyterHub', { timeout: 900_000 }, (
     S.w = await Workshop.start({ learners: N, lessons: 'en,ko', args: ['--memory-limit', LIMIT], name: 'hub' });
   });
 
-  after(async () => {
-    for (const k of S.kernels) k.dispose();
-    for (const m of S.managers) m.dispose();
-    if (S.w) {
-      S.w.saveLog();
-      S.w.killAll();
-      S.w.remove();
-    }
-  });
+  after(() => tearDown(S));
 
   test('the host is told where, the password, the limit and who learners run as', () => {
     assert.match(S.w.out, new RegExp(`open +http://127\\.0\\.0\\.1:${S.w.port}/`));

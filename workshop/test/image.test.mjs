@@ -17,9 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { freePort, repo } from '../../lab/test/harness.mjs';
-import { execute, firstCodeCell, services, workshopProcesses } from './workshop.mjs';
+import { execute, firstCodeCell, serverSettings, services, workshopProcesses } from './workshop.mjs';
 
-const WebSocket = (await import('node:module')).createRequire(`${repo}/lab/package.json`)('ws');
 const IMAGE_PREFIX = '/opt/gokernel';
 const UID = 1000;
 
@@ -145,9 +144,7 @@ describe('the image, below the container layer', { timeout: 600_000 }, () => {
     assert.equal(page.status, 200);
     assert.match(await page.text(), /jupyter-config-data/, 'our JupyterLab page');
 
-    const settings = services.ServerConnection.makeSettings({
-      baseUrl: `${origin}${base}`, wsUrl: `${origin.replace(/^http/, 'ws')}${base}`, token, appendToken: true, WebSocket,
-    });
+    const settings = serverSettings(`${origin}${base}`, token);
     const manager = new services.KernelManager({ serverSettings: settings });
     await manager.ready;
     const kernel = await manager.startNew({ name: 'gokernel' });

@@ -7,7 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { Workshop, execute, firstCodeCell, isKernel, isServer, isWorker, services } from './workshop.mjs';
+import {
+  Workshop, execute, firstCodeCell, isKernel, isServer, isWorker, services, tearDown,
+} from './workshop.mjs';
 
 describe('a workshop started by an ordinary user', { timeout: 600_000 }, () => {
   const S = { managers: [], kernels: [] };
@@ -16,15 +18,7 @@ describe('a workshop started by an ordinary user', { timeout: 600_000 }, () => {
     S.w = await Workshop.start({ learners: 2, runAs: 'nobody', name: 'user' });
   });
 
-  after(() => {
-    for (const k of S.kernels) k.dispose();
-    for (const m of S.managers) m.dispose();
-    if (S.w) {
-      S.w.saveLog();
-      S.w.killAll();
-      S.w.remove();
-    }
-  });
+  after(() => tearDown(S));
 
   test('the host is told that every learner runs as that user', () => {
     assert.match(S.w.out, /learners +all run as nobody: they can reach each other's files and processes/);

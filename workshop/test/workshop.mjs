@@ -18,6 +18,13 @@ const require = createRequire(`${labDir}/package.json`);
 export const services = require('@jupyterlab/services');
 const WebSocket = require('ws');
 
+// @jupyterlab/services settings for the Jupyter server at baseUrl, with a token.
+export function serverSettings(baseUrl, token) {
+  return services.ServerConnection.makeSettings({
+    baseUrl, wsUrl: baseUrl.replace(/^http/, 'ws'), token, appendToken: true, WebSocket,
+  });
+}
+
 // --- /proc ---------------------------------------------------------------------------------
 
 function read(path, enc) {
@@ -263,10 +270,19 @@ export class Workshop {
 
   // @jupyterlab/services settings for the learner's server, through the proxy.
   serverSettings(learner, token = learner.token) {
-    const baseUrl = `${this.origin}/user/${encodeURIComponent(learner.name)}/`;
-    return services.ServerConnection.makeSettings({
-      baseUrl, wsUrl: baseUrl.replace(/^http/, 'ws'), token, appendToken: true, WebSocket,
-    });
+    return serverSettings(`${this.origin}/user/${encodeURIComponent(learner.name)}/`, token);
+  }
+}
+
+// What a test's after() does: the clients' sockets closed, the hub's log kept in
+// lab/test-output/, nothing of the workshop left running, its folder gone.
+export function tearDown(S) {
+  for (const k of S.kernels ?? []) k.dispose();
+  for (const m of S.managers ?? []) m.dispose();
+  if (S.w) {
+    S.w.saveLog();
+    S.w.killAll();
+    S.w.remove();
   }
 }
 
