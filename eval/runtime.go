@@ -88,15 +88,23 @@ func (s *Session) abandon(c *chunkStart) {
 }
 
 // goroutine runs a goroutine started by a go statement of a cell (see compile's rewriteGo). A
-// panic in it would end the process; it is recovered and reported: as the running cell's error
-// (which stops the cell), or on stderr when no cell runs.
+// panic in it would end the process; it is recovered and reported (asyncPanic): as the error of
+// the cell that started it, which stops that cell, or once that cell has ended on stderr.
 func (s *Session) goroutine(pos string, f func()) {
+	o := s.originNow("a goroutine started at " + pos)
 	s.live.Add(1)
+	if o.cell != nil {
+		o.cell.live.Add(1)
+	}
 	go func() { // ends when f returns: yaegi stops interpreted code at an interrupt
-		defer s.live.Add(-1)
 		defer func() {
-			if r := recover(); r != nil {
-				s.goroutinePanic(pos, r)
+			r := recover()
+			s.live.Add(-1) // before the report: a stopped cell counts the goroutines it stopped
+			if o.cell != nil {
+				o.cell.live.Add(-1)
+			}
+			if r != nil {
+				s.goroutinePanic(o, r)
 			}
 		}()
 		f()

@@ -119,8 +119,11 @@ type cellSource struct {
 
 // run is the state of a running cell that goroutines may change.
 type run struct {
+	name     string // the cell's name, "cell[3]"
 	cancel   context.CancelFunc
 	stopped  *workerproto.Error // why the cell was stopped from outside: a goroutine's panic or os.Exit
+	live     atomic.Int64       // goroutines started while it ran, still running
+	others   int64              // goroutines of earlier cells running when stopped was set
 	result   map[string]any     // set by Show
 	metadata map[string]any     // the result's
 	defers   []deferred         // the cell's top-level defers, run at its end
@@ -226,7 +229,7 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r := &run{cancel: cancel}
+	r := &run{name: name, cancel: cancel}
 	s.mu.Lock()
 	s.run = r
 	s.mu.Unlock()
@@ -359,6 +362,15 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 	// stopped every interpreted goroutine; wake the sleeping ones so they notice.
 	s.abandon(started)
 	s.wakeSleepers()
+	s.mu.Lock()
+	if r := s.run; r.stopped != nil && r.stopped.Name == NamePanic && r.others > 0 {
+		// As at an interrupt, and the learner is told so as then: the background work of earlier
+		// cells ends without a word.
+		r.stopped.Traceback = append(r.stopped.Traceback, fmt.Sprintf(
+			"Stopping the cell stopped the goroutines earlier cells left running too (%d), as an interrupt does.", r.others))
+		r.others = 0
+	}
+	s.mu.Unlock()
 	return true, s.stopped()
 }
 

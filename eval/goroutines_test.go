@@ -1,0 +1,120 @@
+package eval
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// newPanicSession is a test session with a package "gkpanic" besides gktest: Panic blocks until
+// the test releases gktest's Block, then panics in native code (once the call began, no stop of
+// the interpreter can keep it from panicking); Entered waits until n calls of Panic have begun;
+// Until waits until the session's stderr holds a text.
+func newPanicSession(t *testing.T) *testSession {
+	t.Helper()
+	ts := &testSession{hooks: newHooks(), stdout: newWatchBuffer(), stderr: newWatchBuffer()}
+	entered := make(chan struct{}, 16)
+	gkpanic := map[string]map[string]reflect.Value{
+		"gkpanic/gkpanic": {
+			"Panic": reflect.ValueOf(func(v string) {
+				entered <- struct{}{}
+				<-ts.hooks.release
+				panic(v)
+			}),
+			"Entered": reflect.ValueOf(func(n int) {
+				for range n {
+					<-entered
+				}
+			}),
+			"Until": reflect.ValueOf(func(text string) bool {
+				deadline := time.Now().Add(10 * time.Second)
+				for !strings.Contains(ts.stderr.String(), text) {
+					if time.Now().After(deadline) {
+						return false
+					}
+					time.Sleep(time.Millisecond)
+				}
+				return true
+			}),
+		},
+	}
+	s, err := New(Config{Stdout: ts.stdout, Stderr: ts.stderr, Packages: []map[string]map[string]reflect.Value{ts.hooks.exports(), gkpanic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Session = s
+	t.Cleanup(ts.hooks.Release)
+	return ts
+}
+
+// A goroutine whose cell has ended panics while the next cell runs: the next cell is not
+// stopped, and the report names the cell that started the goroutine.
+func TestGoroutinePanicDuringALaterCell(t *testing.T) {
+	ts := newPanicSession(t)
+	ts.run(t, "import (\"gkpanic\"; \"gktest\")\nkept := 7")
+	ts.run(t, "go func() {\n\tgkpanic.Panic(\"late\")\n}()")
+	got := ts.run(t, "gktest.Release()\nreported := gkpanic.Until(\"after cell[2] ended: late\")\nkept * 6")
+	if got != "42" {
+		t.Errorf("the cell running during the panic gave %q, want 42", got)
+	}
+	want := "panic in a goroutine started at cell[2]:1:1, after cell[2] ended: late\n\nin a func literal, at cell[2]:2:2\n"
+	if err := ts.stderr.String(); !strings.Contains(err, want) {
+		t.Errorf("stderr = %q, want it to hold %q", err, want)
+	}
+	if got := ts.run(t, "reported"); got != "true" {
+		t.Errorf("reported = %s: the report came after the cell", got)
+	}
+}
+
+// Two goroutines of a cell panic at once: the first stops the cell as its error, the second
+// is reported, not dropped.
+func TestTwoGoroutinePanicsAtOnce(t *testing.T) {
+	ts := newPanicSession(t)
+	ts.run(t, "import (\"gkpanic\"; \"gktest\"; \"time\")")
+	out := ts.exec(t.Context(), "go gkpanic.Panic(\"one\")\ngo gkpanic.Panic(\"one\")\ngkpanic.Entered(2)\ngktest.Release()\ntime.Sleep(time.Hour)")
+	if out.Err == nil || out.Err.Name != NamePanic || out.Err.Value != "one" {
+		t.Fatalf("got %v, want panic: one", out.Err)
+	}
+	// The two go statements are on lines 1 and 2: the other one is reported, as the cell stops
+	// or once it has.
+	other := "cell[2]:2:1"
+	if strings.Contains(strings.Join(out.Err.Traceback, "\n"), "in a goroutine started at cell[2]:2:1") {
+		other = "cell[2]:1:1"
+	}
+	ts.stderr.waitFor(t, "panic in a goroutine started at "+other+", ")
+	ts.stderr.waitFor(t, ": one\n")
+	report := ts.stderr.String()
+	if strings.Count(report, "panic in a goroutine") != 1 ||
+		!strings.Contains(report, ", as cell[2] stopped for an earlier panic: one\n") && !strings.Contains(report, ", after cell[2] ended: one\n") {
+		t.Errorf("stderr = %q, want one report of the goroutine started at %s", report, other)
+	}
+}
+
+// A goroutine's panic that stops its cell stops the goroutines of earlier cells too, as an
+// interrupt does, and the cell's error says so.
+func TestGoroutinePanicStopsEarlierGoroutines(t *testing.T) {
+	ts := newPanicSession(t)
+	ts.run(t, "import (\"gkpanic\"; \"gktest\"; \"time\")")
+	ts.run(t, "go func() {\n\tn := 0\n\tfor {\n\t\tn++\n\t}\n}()")
+	// One statement, so that the panic comes while the interpreter runs it: between two
+	// statements there is nothing to stop, and the earlier goroutines go on.
+	out := ts.exec(t.Context(), "go gkpanic.Panic(\"boom\")\nfunc() {\n\tgktest.Release()\n\ttime.Sleep(time.Hour)\n}()")
+	if out.Err == nil || out.Err.Value != "boom" {
+		t.Fatalf("got %v, want panic: boom", out.Err)
+	}
+	want := "Stopping the cell stopped the goroutines earlier cells left running too (1), as an interrupt does."
+	if tb := out.Err.Traceback; tb[len(tb)-1] != want {
+		t.Errorf("traceback ends %q, want %q", tb[len(tb)-1], want)
+	}
+	ts.waitGoroutines(t, 0) // it was: the earlier cell's loop ended
+}
+
+// A goroutine started by a goroutine while no cell runs belongs to no cell.
+func TestGoroutineStartedBetweenCells(t *testing.T) {
+	ts := newPanicSession(t)
+	ts.run(t, "import \"gktest\"")
+	ts.run(t, "go func() {\n\tgktest.Block()\n\tgo func() { panic(\"nested\") }()\n}()")
+	ts.hooks.Release()
+	ts.stderr.waitFor(t, "panic in a goroutine started at cell[2]:3:2, while no cell ran: nested\n")
+}
