@@ -36,6 +36,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
+	"github.com/gokernel/gokernel/eval/internal/guard"
 	"github.com/gokernel/gokernel/lib/display"
 	"github.com/gokernel/gokernel/workerproto"
 	yaegi "github.com/traefik/yaegi/interp"
@@ -54,6 +55,13 @@ type Config struct {
 	// Display receives what cells show with the gokernel/display, progress and timeline
 	// packages; nil drops it.
 	Display display.Sink
+
+	// Crash, if set, is where the session explains a panic that is about to end the process:
+	// one in a func of the cells that native code calls on a goroutine of its own, which
+	// nothing recovers (http.Transport's DialContext). It writes the cells' lines of the panic
+	// as crash notes (workerproto.CrashNote) just before Go's own report, which says only the
+	// panic's value: the worker passes the pipe the kernel reads that report from.
+	Crash io.Writer
 
 	// Exit, if set, is what os.Exit, syscall.Exit and log.Fatal call with a nonzero status
 	// (after log.Fatal's message): the worker ends its process, as a Go program would. When
@@ -85,6 +93,8 @@ type Session struct {
 	pkgs     map[string]string // import path -> package name, for every native package
 	filter   *stderrFilter     // the interpreter's stderr
 	stderr   io.Writer         // the user's stderr
+	crash    io.Writer         // Config.Crash
+	escapes  atomic.Int64      // panics explained on crash so far (guard.go)
 	showFunc reflect.Value     // the runtime's Show, also a key of the interpreter's MapTypes
 	live     atomic.Int64      // goroutines started by cells and still running
 	calls    atomic.Int64      // funcs of the cells that native code runs now (callbacks.go)
@@ -154,6 +164,7 @@ func New(cfg Config) (*Session, error) {
 		pkgs:     map[string]string{},
 		filter:   &stderrFilter{w: stderr},
 		stderr:   stderr,
+		crash:    cfg.Crash,
 		osStdin:  stdin,
 		osStdout: stdout,
 		osStderr: stderr,
@@ -163,6 +174,10 @@ func New(cfg Config) (*Session, error) {
 		wake:     make(chan struct{}),
 	}
 	s.showFunc = reflect.ValueOf(s.show)
+	if s.crash != nil {
+		s.filter.escape = s.explainEscape
+	}
+	guard.Register((*reporter)(s))
 	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(sessionLabel, fmt.Sprintf("%p", s)))
 	s.yi = yaegi.New(yaegi.Options{
 		GoPath:               "/nonexistent/gokernel", // cells import native packages only

@@ -25,6 +25,7 @@ type Config struct {
 	Events   io.Writer // to the kernel
 	Stdout   io.Writer // the cells' output
 	Stderr   io.Writer
+	Crash    io.Writer // where Go's crash report goes; the session explains a coming crash there
 }
 
 // FromFiles is the Config of a process started by the kernel.
@@ -34,6 +35,7 @@ func FromFiles() Config {
 		Events:   os.NewFile(workerproto.FDEvents, "events"),
 		Stdout:   os.Stdout, // workerproto.FDStdout
 		Stderr:   os.NewFile(workerproto.FDCellStderr, "cell-stderr"),
+		Crash:    os.Stderr, // workerproto.FDCrash
 	}
 }
 
@@ -49,7 +51,7 @@ func Run(ctx context.Context, cfg Config) error {
 		stdout: cfg.Stdout, stderr: cfg.Stderr}
 	w.in = newInput(w.emit)
 	var err error
-	w.sess, err = eval.New(eval.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Display: sink{w},
+	w.sess, err = eval.New(eval.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Crash: cfg.Crash, Display: sink{w},
 		// os.Exit with a nonzero status ends this process, as in a Go
 		// program; the kernel reports the status and starts a fresh
 		// worker. os.Exit(0) ends only the cell (see eval.Config.Exit).
