@@ -8,6 +8,7 @@ from collections import defaultdict
 
 import pytest
 
+from conftest import run
 from test_no_silent_loss import Session
 
 TRIALS = 20
@@ -188,3 +189,79 @@ def test_a_cell_run_right_after_is_not_stopped_by_the_panic(session):
         results = [m["content"]["data"]["text/plain"] for m in io.msgs[second] if m["msg_type"] == "execute_result"]
         assert results == ["7"], results
     session.assert_kept()
+
+
+def test_a_panic_in_wait_group_go_is_the_cells_error(session):
+    r = run(session.kc, 'import "sync"\nvar wg sync.WaitGroup\nwg.Go(func() {\n\tpanic("wg boom")\n})\nwg.Wait()')
+    assert r.content["status"] == "error"
+    err = r.error()
+    assert (err["ename"], err["evalue"]) == ("panic", "wg boom"), err
+    assert "in a func literal, at cell[2]:4:2" in err["traceback"], err["traceback"]
+    assert err["traceback"][-1] == "in a func that sync.WaitGroup.Go ran", err["traceback"]
+    session.assert_kept()
+
+
+def test_a_write_method_that_os_exec_calls_panics(session):
+    r = run(session.kc, 'import "os/exec"\n'
+                        'type shout struct{}\n'
+                        'func (shout) Write(p []byte) (int, error) { panic("write boom") }\n'
+                        'cmd := exec.Command("echo", "hi")\ncmd.Stdout = shout{}\ncmd.Run()')
+    assert r.content["status"] == "error"
+    err = r.error()
+    assert (err["ename"], err["evalue"]) == ("panic", "write boom"), err
+    assert "in Write, declared at cell[2]:3:1" in err["traceback"], err["traceback"]
+    assert err["traceback"][-1] == ("in the Write method of a value of the cells, "
+                                    "called on a goroutine that os/exec.(*Cmd).Start started"), err["traceback"]
+    session.assert_kept()
+
+
+@pytest.mark.parametrize("code,line,where", [
+    ('import ("context"; "net"; "net/http")\n'
+     'tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {\n'
+     '\tpanic("dial boom")\n}}\n'
+     '(&http.Client{Transport: tr}).Get("http://127.0.0.1:1/")',
+     "in a func literal, at cell[2]:3:2",
+     "in a func of the cells that net/http.(*Transport).dial called on a goroutine that "),
+    ('import ("context"; "net/http"; "time")\nsrv := &http.Server{}\n'
+     'srv.RegisterOnShutdown(func() {\n\tpanic("dial boom")\n})\n'
+     'srv.Shutdown(context.Background())\ntime.Sleep(10 * time.Second)',
+     "in a func literal, at cell[2]:4:2",
+     "in a func of the cells that net/http.(*Server).Shutdown ran on a goroutine of its own"),
+], ids=["http.Transport's DialContext", "http.Server's RegisterOnShutdown"])
+def test_a_panic_nothing_can_recover_names_the_cell_line(session, code, line, where):
+    """A func of the cells that native code calls on a goroutine of its own, from a struct field
+    or a method the session can't replace: the panic ends the interpreter, and the cell's error
+    says where in the cell, what to do, and that the names are gone."""
+    r = run(session.kc, code)
+    assert r.content["status"] == "error"
+    err = r.error()
+    assert (err["ename"], err["evalue"]) == ("panic", "dial boom"), err
+    tb = err["traceback"]
+    assert tb[0] == "panic: dial boom", tb
+    assert tb[1:3] == [line, '    panic("dial boom")'], tb
+    assert tb[3].startswith(where) and tb[3].endswith(", where nothing recovers a panic: it ended the interpreter."), tb
+    assert tb[4].startswith("To keep the session, recover in that func: defer func() {"), tb
+    assert tb[-1] == "The interpreter was restarted: names defined in earlier cells are gone; run them again.", tb
+    assert not any(t.startswith("goroutine ") or "yaegi" in t for t in tb), tb  # no Go trace
+    # A fresh interpreter runs the next cell, without the names, as it said.
+    r = run(session.kc, "kept")
+    assert r.content["status"] == "error" and "undefined: kept" in r.error()["evalue"], r.error()
+    assert session.workers() != session.worker
+
+
+def test_such_a_panic_between_cells_names_the_cell_line(session):
+    io = Iopub(session.kc)
+    msg_id = io.execute('import ("context"; "net/http"; "time")\nsrv := &http.Server{}\n'
+                        'srv.RegisterOnShutdown(func() {\n\ttime.Sleep(200 * time.Millisecond)\n\tpanic("after the cell")\n})\n'
+                        'srv.Shutdown(context.Background())')
+    assert io.reply(msg_id)["status"] == "ok"
+    stateLost = "The interpreter was restarted: names defined in earlier cells are gone; run them again.\n"
+    io.wait(lambda: stateLost in io.stderr(msg_id), "no announcement")
+    text = io.stderr(msg_id)
+    assert ("The interpreter stopped between cells: panic: after the cell\n"
+            "in a func literal, at cell[2]:4:2\n"
+            "    time.Sleep(200 * time.Millisecond)\n"
+            "in a func of the cells that net/http.(*Server).Shutdown ran on a goroutine of its own, "
+            "where nothing recovers a panic: it ended the interpreter.\n") in text, text
+    r = run(session.kc, "kept")
+    assert "undefined: kept" in r.error()["evalue"], r.error()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -243,7 +244,10 @@ func describeExit(err error) string {
 }
 
 // explainCrash reads Go's crash report: "panic: ...", "fatal error: ..."
-// and the stack overflow message, keeping the report's first lines.
+// and the stack overflow message, keeping the report's first lines, and
+// the worker's crash notes about the goroutine the report names (see
+// workerproto.CrashNote): the cells' lines of a panic that Go's report
+// shows only as the interpreter's frames.
 func explainCrash(report string) (name, value string, trace []string) {
 	lines := strings.Split(report, "\n")
 	for i, line := range lines {
@@ -255,6 +259,7 @@ func explainCrash(report string) (name, value string, trace []string) {
 			name, rest = "panic", strings.TrimPrefix(line, "panic: ")
 			// A panic that repanicked says so on the same line; keep the first value.
 			rest = strings.TrimSuffix(rest, " [recovered]")
+			rest = strings.TrimSuffix(rest, " [recovered, repanicked]")
 		default:
 			continue
 		}
@@ -274,9 +279,32 @@ func explainCrash(report string) (name, value string, trace []string) {
 				trace = append(trace, l)
 			}
 		}
-		return name, value, trace
+		return name, value, append(trace, crashNotes(lines, lines[i+1:])...)
 	}
 	return "", "", nil
+}
+
+// crashNotes returns the texts of the notes in lines about the goroutine
+// whose trace comes first in rest, the report after its message
+// ("goroutine 35 [running]:").
+func crashNotes(lines, rest []string) []string {
+	var g int64 = -1
+	for _, l := range rest {
+		if num, ok := strings.CutPrefix(l, "goroutine "); ok {
+			num, _, _ = strings.Cut(num, " ")
+			if n, err := strconv.ParseInt(num, 10, 64); err == nil {
+				g = n
+			}
+			break
+		}
+	}
+	var texts []string
+	for _, l := range lines {
+		if n, text, ok := workerproto.ParseCrashNote(l); ok && n == g {
+			texts = append(texts, text)
+		}
+	}
+	return texts
 }
 
 // headBuffer keeps the first max bytes written to it: a crash report's
