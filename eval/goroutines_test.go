@@ -48,6 +48,22 @@ func newPanicSession(t *testing.T) *testSession {
 	return ts
 }
 
+// wantPanic checks that out is the error of a panic with value, whose traceback holds each of
+// wants, and returns the traceback.
+func wantPanic(t *testing.T, out Outcome, value string, wants ...string) string {
+	t.Helper()
+	if out.Err == nil || out.Err.Name != NamePanic || out.Err.Value != value {
+		t.Fatalf("got %v, want panic: %s", out.Err, value)
+	}
+	tb := strings.Join(out.Err.Traceback, "\n")
+	for _, want := range wants {
+		if !strings.Contains(tb, want) {
+			t.Errorf("traceback lacks %q:\n%s", want, tb)
+		}
+	}
+	return tb
+}
+
 // A goroutine whose cell has ended panics while the next cell runs: the next cell is not
 // stopped, and the report names the cell that started the goroutine.
 func TestGoroutinePanicDuringALaterCell(t *testing.T) {
@@ -73,13 +89,11 @@ func TestTwoGoroutinePanicsAtOnce(t *testing.T) {
 	ts := newPanicSession(t)
 	ts.run(t, "import (\"gkpanic\"; \"gktest\"; \"time\")")
 	out := ts.exec(t.Context(), "go gkpanic.Panic(\"one\")\ngo gkpanic.Panic(\"one\")\ngkpanic.Entered(2)\ngktest.Release()\ntime.Sleep(time.Hour)")
-	if out.Err == nil || out.Err.Name != NamePanic || out.Err.Value != "one" {
-		t.Fatalf("got %v, want panic: one", out.Err)
-	}
+	tb := wantPanic(t, out, "one")
 	// The two go statements are on lines 1 and 2: the other one is reported, as the cell stops
 	// or once it has.
 	other := "cell[2]:2:1"
-	if strings.Contains(strings.Join(out.Err.Traceback, "\n"), "in a goroutine started at cell[2]:2:1") {
+	if strings.Contains(tb, "in a goroutine started at cell[2]:2:1") {
 		other = "cell[2]:1:1"
 	}
 	ts.stderr.waitFor(t, "panic in a goroutine started at "+other+", ")
@@ -100,9 +114,7 @@ func TestGoroutinePanicStopsEarlierGoroutines(t *testing.T) {
 	// One statement, so that the panic comes while the interpreter runs it: between two
 	// statements there is nothing to stop, and the earlier goroutines go on.
 	out := ts.exec(t.Context(), "go gkpanic.Panic(\"boom\")\nfunc() {\n\tgktest.Release()\n\ttime.Sleep(time.Hour)\n}()")
-	if out.Err == nil || out.Err.Value != "boom" {
-		t.Fatalf("got %v, want panic: boom", out.Err)
-	}
+	wantPanic(t, out, "boom")
 	want := "Stopping the cell stopped the goroutines earlier cells left running too (1), as an interrupt does."
 	if tb := out.Err.Traceback; tb[len(tb)-1] != want {
 		t.Errorf("traceback ends %q, want %q", tb[len(tb)-1], want)

@@ -22,15 +22,7 @@ func TestWaitGroupGo(t *testing.T) {
 	}
 
 	out := ts.exec(t.Context(), "var wg2 sync.WaitGroup\nwg2.Go(func() {\n\tpanic(\"wg boom\")\n})\nwg2.Wait()")
-	if out.Err == nil || out.Err.Name != NamePanic || out.Err.Value != "wg boom" {
-		t.Fatalf("got %v, want panic: wg boom", out.Err)
-	}
-	tb := strings.Join(out.Err.Traceback, "\n")
-	for _, want := range []string{"in a func literal, at cell[6]:3:2\n    panic(\"wg boom\")", "\nin a func that sync.WaitGroup.Go ran"} {
-		if !strings.Contains(tb, want) {
-			t.Errorf("traceback lacks %q:\n%s", want, tb)
-		}
-	}
+	wantPanic(t, out, "wg boom", "in a func literal, at cell[6]:3:2\n    panic(\"wg boom\")", "\nin a func that sync.WaitGroup.Go ran")
 	if got := ts.run(t, "kept"); got != "7" {
 		t.Errorf("kept = %s after the panic, want 7", got)
 	}
@@ -65,17 +57,9 @@ func TestGuardedWriterAndReader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := ts.exec(t.Context(), tt.code)
-			if out.Err == nil || out.Err.Name != NamePanic || out.Err.Value != tt.value {
-				t.Fatalf("got %v, want panic: %s", out.Err, tt.value)
-			}
-			tb := strings.Join(out.Err.Traceback, "\n")
 			method := strings.TrimSuffix(strings.Fields(tt.where)[1], ",")
-			for _, want := range []string{tt.where, "\nin the " + method + " method of a value of the cells, called on a goroutine that os/exec.(*Cmd).Start started"} {
-				if !strings.Contains(tb, want) {
-					t.Errorf("traceback lacks %q:\n%s", want, tb)
-				}
-			}
+			wantPanic(t, ts.exec(t.Context(), tt.code), tt.value,
+				tt.where, "\nin the "+method+" method of a value of the cells, called on a goroutine that os/exec.(*Cmd).Start started")
 			if got := ts.run(t, "kept"); got != "7" {
 				t.Errorf("kept = %s after the panic, want 7", got)
 			}

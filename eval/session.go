@@ -15,7 +15,8 @@
 //	   └── Goroutines() counts ── Go ── one goroutine per go statement of a cell (ends when its
 //	                                    function returns, or at an interrupt: yaegi then stops
 //	                                    every interpreted goroutine; a panic in it becomes the
-//	                                    running cell's error, or a report on Stderr)
+//	                                    error of the cell that started it while that cell runs,
+//	                                    or a report on Stderr naming that cell)
 //
 // A goroutine blocked in native code (sync.WaitGroup.Wait, a read of Stdin) outlives an
 // interrupt until that call returns; time.Sleep in cells wakes at an interrupt.
