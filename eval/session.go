@@ -97,11 +97,14 @@ type Session struct {
 	cells    map[int]cellSource // by sequence number, for positions and tracebacks
 	declared map[string]cellPos // where funcs are declared, by yaegi's name (main.f)
 
-	mu     sync.Mutex
-	run    *run          // the running cell; nil between cells
-	wake   chan struct{} // closed at the next interrupt: wakes time.Sleep in cells
-	chunk  *chunkStart   // the statement chunk being evaluated
-	chunks int64         // statement chunks so far
+	mu    sync.Mutex
+	run   *run          // the running cell; nil between cells
+	wake  chan struct{} // closed at the next interrupt: wakes time.Sleep in cells
+	chunk *chunkStart   // the statement chunk being evaluated
+	// The declaration chunk evaluated last: the body of the generated func a statement chunk
+	// calls (where.go).
+	lastDecl string
+	chunks   int64 // statement chunks so far
 }
 
 // cellSource is a cell as evaluated, for messages.
@@ -308,13 +311,16 @@ func (s *Session) isFunc(expr string) bool {
 // results that its goroutine, still running after a cancel, writes too (a data race).
 func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (compiled bool, e *workerproto.Error) {
 	if !ch.Stmt {
+		s.mu.Lock()
+		s.lastDecl = src
+		s.mu.Unlock()
 		_, err := s.yi.EvalWithContext(context.Background(), src)
 		return s.evalError(err, nil)
 	}
 	if ctx.Err() != nil {
 		return true, s.stopped()
 	}
-	started := s.beginChunk()
+	started := s.beginChunk(src)
 	// Begin gets the position of the chunk's first statement: yaegi names a frame in a panic by
 	// the position of its first statement.
 	directive := ""
