@@ -191,6 +191,7 @@ def test_processes_a_cell_started_end_with_its_interpreter(fresh_kernel, end):
     km, kc = fresh_kernel
     pids = [int(p) for p in run(kc, SPAWN).stdout().split()]
     assert len(pids) == 2 and all(pid_alive(p) for p in pids), pids
+    start = time.monotonic()
     if end == "%reset":
         assert run(kc, "%reset").content["status"] == "ok"
     elif end == "crash":
@@ -201,6 +202,7 @@ def test_processes_a_cell_started_end_with_its_interpreter(fresh_kernel, end):
     while any(os.path.exists(f"/proc/{p}") for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in pids if os.path.exists(f"/proc/{p}")], "left running (or unreaped) after " + end
+    print(f"\n{end}: the cell's processes gone {time.monotonic() - start:.3f}s after it began")
     if end != "shutdown":
         assert run(kc, "2 * 21").result() == "42"
 
@@ -208,7 +210,9 @@ def test_processes_a_cell_started_end_with_its_interpreter(fresh_kernel, end):
 @pytest.mark.parametrize("sig", ["SIGQUIT", "SIGABRT", "SIGSEGV"])
 def test_a_signal_that_ends_the_interpreter_is_named(kernel, sig):
     _, kc = kernel
+    start = time.monotonic()
     r = run(kc, f'import "syscall"\nsyscall.Kill(syscall.Getpid(), syscall.{sig})\nfor {{}}')
+    print(f"\n{sig}: the error after {time.monotonic() - start:.3f}s")
     err = r.error()
     assert err["ename"] == "Signal" and sig in err["evalue"], err
     tb = "\n".join(err["traceback"])
