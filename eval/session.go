@@ -107,7 +107,9 @@ type Session struct {
 	chunk  *chunkStart   // the statement chunk being evaluated
 	chunks int64         // statement chunks so far
 
-	lastDecl string          // the declaration chunk evaluated last, guarded by mu (exit.go)
+	// The declaration chunk evaluated last, guarded by mu: the body of the generated func a
+	// statement chunk calls (exit.go, where.go).
+	lastDecl string
 	labels   context.Context // mark the goroutines that run the session's code (preview.go)
 }
 
@@ -341,7 +343,7 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 	if ctx.Err() != nil {
 		return true, s.stopped()
 	}
-	started := s.beginChunk()
+	started := s.beginChunk(src)
 	// Begin gets the position of the chunk's first statement: yaegi names a frame in a panic by
 	// the position of its first statement.
 	directive := ""
