@@ -93,6 +93,7 @@ type Session struct {
 
 	funcOwner map[string]*funcChunk // the chunk that declared each func last (redefine.go)
 	funcOrder int
+	sources   *sourceBook // the declarations' sources (sources.go)
 
 	cellsMu  sync.RWMutex
 	cells    map[int]cellSource // by sequence number, for positions and tracebacks
@@ -256,6 +257,7 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *worker
 		}
 		if compiled {
 			s.env.Record(ch.Defs)
+			s.noteSources(ch.Defs)
 			s.recordDeclared(ch.Defs.Declared)
 			if isFuncChunk(ch) && src == ch.Src {
 				if e := s.recordFuncs(ch); e != nil {
