@@ -17,24 +17,23 @@ const Usage = Magic + " [-race] [-- args...]"
 // reports false for other cells. The code it returns is the cell with the magic line (and the
 // blank lines before it) left empty, so that the cell's lines keep their numbers.
 func ParseMagic(cell string) (opts Options, code string, ok bool, err error) {
-	lines := strings.SplitAfter(cell, "\n")
-	i := 0
-	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
-		i++
+	// The magic line: the first that isn't blank. Most cells aren't compiled: look no further.
+	start := 0
+	for start < len(cell) && strings.ContainsRune(" \t\r\n", rune(cell[start])) {
+		start++
 	}
-	if i == len(lines) {
+	if !strings.HasPrefix(cell[start:], Magic) {
 		return opts, "", false, nil
 	}
-	fields := strings.Fields(lines[i])
+	end := strings.IndexByte(cell[start:], '\n')
+	if end < 0 {
+		end = len(cell)
+	} else {
+		end += start
+	}
+	fields := strings.Fields(cell[start:end])
 	if fields[0] != Magic {
-		return opts, "", false, nil
-	}
-	for j := 0; j <= i; j++ {
-		if strings.HasSuffix(lines[j], "\n") {
-			lines[j] = "\n"
-		} else {
-			lines[j] = ""
-		}
+		return opts, "", false, nil // %%compiler, say: not this magic
 	}
 	fs := flag.NewFlagSet(Magic, flag.ContinueOnError)
 	var msg bytes.Buffer
@@ -44,5 +43,6 @@ func ParseMagic(cell string) (opts Options, code string, ok bool, err error) {
 		return opts, "", true, fmt.Errorf("%s: %v; usage: %s", Magic, err, Usage)
 	}
 	opts.Args = fs.Args()
-	return opts, strings.Join(lines, ""), true, nil
+	// The lines up to the magic's stay, empty, so that the cell's lines keep their numbers.
+	return opts, strings.Repeat("\n", strings.Count(cell[:end], "\n")) + cell[end:], true, nil
 }

@@ -272,3 +272,44 @@ func TestToolchainErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRunTwoKernelsBuildAtOnce: two kernels that build the same program at the same time,
+// in one cache, both run it.
+func TestRunTwoKernelsBuildAtOnce(t *testing.T) {
+	h := newRunHost(t, "import \"fmt\"")
+	code := "\nfmt.Println(\"built twice at once\")"
+	var wg sync.WaitGroup
+	outs := make([]string, 2)
+	errs := make([]error, 2)
+	for i := range outs {
+		wg.Add(1)
+		go func() { // ends when its Run does
+			defer wg.Done()
+			stdout := &notifyBuffer{}
+			out := Run(t.Context(), Cell{Name: fmt.Sprintf("cell[%d]", i+1), Code: code}, Options{}, h.decls, Host{
+				Stdout: stdout, Stderr: &notifyBuffer{},
+				Getenv: func(k string) string {
+					if k == CacheEnv {
+						return h.cache
+					}
+					return os.Getenv(k)
+				},
+			})
+			if out.Err != nil {
+				errs[i] = fmt.Errorf("%s: %s", out.Err.Name, out.Err.Value)
+			}
+			outs[i] = stdout.String()
+		}()
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil || outs[i] != "built twice at once\n" {
+			t.Errorf("kernel %d: %q, %v", i+1, outs[i], errs[i])
+		}
+	}
+	bins, _ := filepath.Glob(filepath.Join(h.cache, "compiled", "bin", "*"))
+	left, _ := filepath.Glob(filepath.Join(h.cache, "compiled", "build", "*"))
+	if len(bins) != 1 || len(left) != 0 {
+		t.Errorf("the cache holds programs %q and builds %q; want one program, no build folder", bins, left)
+	}
+}
