@@ -95,7 +95,8 @@ type Session struct {
 	osStdout io.Writer
 	osStderr io.Writer
 
-	redef redefinitions // the units of the cells, for redefinitions (redefine.go)
+	redef   redefinitions // the units of the cells, for redefinitions (redefine.go)
+	sources *sourceBook   // the declarations' sources, for compiled cells (sources.go)
 
 	cellsMu  sync.RWMutex
 	cells    map[int]cellSource // by sequence number, for positions and tracebacks
@@ -279,6 +280,7 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *worker
 		}
 		if compiled {
 			s.env.Record(ch.Defs)
+			s.noteSources(ch.Defs)
 			s.recordDeclared(ch.Defs.Declared)
 			if e := s.recordUnits(ch); e != nil {
 				return e

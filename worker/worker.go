@@ -201,7 +201,10 @@ func (w *runner) execute(ctx context.Context, sess *eval.Session, m *workerproto
 	w.collectLost(m.ID)
 
 	cell := eval.Cell{Name: m.Cell, Code: m.Code}
-	out, magic := runMagic(cctx, sess, cell, w.stdout)
+	out, magic := w.runCompiled(cctx, sess, cell)
+	if !magic {
+		out, magic = runMagic(cctx, sess, cell, w.stdout)
+	}
 	if !magic {
 		out = sess.Execute(cctx, cell)
 	}

@@ -40,6 +40,11 @@ const (
 	FDCellStderr = 5 // the cells' stderr, a pipe the kernel publishes
 )
 
+// InstalledGoEnv names the variable of kernel.json's env in which `gokernel install` records
+// the go command it found; the worker builds compiled cells with it when there is no go on the
+// kernel's PATH (as when Jupyter starts from a desktop launcher).
+const InstalledGoEnv = "GOKERNEL_INSTALL_GO"
+
 // Kinds of message. Requests go from the kernel to the worker, events from
 // the worker to the kernel.
 const (

@@ -341,9 +341,17 @@ func (c *compiler) findResult() {
 	u.showable = c.showable(es.X)
 }
 
-// showable reports whether the value of a final expression is shown: not for calls whose
-// results Go programmers discard (fmt.Println returns n and err) or that have none.
+// showable reports whether the value of a final expression is shown.
 func (c *compiler) showable(x ast.Expr) bool {
+	return Showable(x, func(name string) string { return c.imports[name] },
+		func(name string) bool { return c.funcs[name] || c.env.Funcs[name] })
+}
+
+// Showable reports whether the value of a cell's final expression x is shown: not for calls
+// whose results Go programmers discard (fmt.Println returns n and err) or that have none.
+// pkgPath returns the import path a package name stands for, and isFunc tells the names cells
+// declare as funcs (which may be called like a builtin).
+func Showable(x ast.Expr, pkgPath func(name string) string, isFunc func(name string) bool) bool {
 	call, ok := ast.Unparen(x).(*ast.CallExpr)
 	if !ok {
 		return true
@@ -352,14 +360,14 @@ func (c *compiler) showable(x ast.Expr) bool {
 	case *ast.Ident:
 		switch fun.Name {
 		case "close", "delete", "panic", "print", "println", "clear":
-			return fun.Obj != nil || c.funcs[fun.Name] || c.env.Funcs[fun.Name]
+			return fun.Obj != nil || isFunc(fun.Name)
 		}
 	case *ast.SelectorExpr:
 		pkg, ok := fun.X.(*ast.Ident)
 		if !ok || pkg.Obj != nil {
 			return true
 		}
-		switch c.imports[pkg.Name] {
+		switch pkgPath(pkg.Name) {
 		case "log":
 			return false
 		case "fmt":
