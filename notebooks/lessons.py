@@ -18,6 +18,7 @@ since it was built is not overwritten: the edits are listed, and --pull carries 
 back into the sources, --force throws them away.
 
     lessons.py [--pull | --force] [STEM ...]
+    lessons.py --code-from en [STEM ...]   copy the code cells of one language into the others
 """
 
 import argparse
@@ -37,7 +38,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 SOURCE = HERE / "source"
 MANIFEST = HERE / "generated.json"
 LANGS = ("en", "ko")
-PNG_ZOOM = "2"  # pictures are drawn 2x and shown at most as wide as the page
+PNG_ZOOM = "1.5"  # drawn larger than the SVG, and shown at most as wide as the page: sharp on most screens
 
 KERNELSPEC = {"name": "gokernel", "display_name": "Go (yaegi)", "language": "go"}
 LANGUAGE_INFO = {
@@ -335,14 +336,36 @@ def explain(lang, stem, edits, built):
     return "\n".join(out)
 
 
+def copy_code(origin, stem_list):
+    """Writes the code cells of origin's sources into the other languages' sources, by cell id."""
+    for stem in stem_list or stems():
+        code = {c.id: c.source for c in parse(source_path(origin, stem)) if c.kind == "code"}
+        for lang in LANGS:
+            if lang == origin:
+                continue
+            path = source_path(lang, stem)
+            lines = path.read_text(encoding="utf-8").split("\n")
+            cells = [c for c in parse(path) if c.kind == "code" and c.id in code and c.source != code[c.id]]
+            for cell in sorted(cells, key=lambda c: -c.body[0]):
+                first, last = cell.body
+                lines[first:last] = code[cell.id].split("\n")
+            if cells:
+                path.write_text("\n".join(lines), encoding="utf-8")
+                print(f"lessons: copied {', '.join(c.id for c in cells)} into {path.relative_to(HERE)}")
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description="Build the lesson notebooks from notebooks/source.")
     ap.add_argument("stems", nargs="*", help="lessons to build (default: all), e.g. 03-blocking-vs-nonblocking")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--force", action="store_true", help="overwrite notebooks edited in Jupyter")
     g.add_argument("--pull", action="store_true", help="carry cells edited in Jupyter back into the sources")
+    g.add_argument("--code-from", choices=LANGS, metavar="LANG",
+                   help="copy the code cells of LANG's sources into the other languages' sources, then build")
     args = ap.parse_args(argv)
     try:
+        if args.code_from:
+            copy_code(args.code_from, args.stems)
         built = build(args.stems or None)
     except SourceError as e:
         sys.exit(f"lessons: {e}")
