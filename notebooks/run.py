@@ -21,6 +21,7 @@ sys.path.insert(0, str(HERE))
 from lessons import KERNELSPEC, LANGUAGE_INFO  # noqa: E402
 
 CELL_TIMEOUT = 60
+TRIES = 3
 
 
 def install_kernel(prefix):
@@ -34,27 +35,40 @@ def clean(nb):
     """Drops run-specific metadata: timings, and whatever the client added."""
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
     for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("collapsed", None)
-        cell.metadata.pop("scrolled", None)
+        cell.metadata = {}
     return nb
 
 
-TRIES = 3
-
-
 def spoiled(nb):
-    """Whether a run measured no parallel speedup on a machine with several
-    cores: other programs took the CPUs, and the saved output would contradict
-    the lesson."""
-    if (os.cpu_count() or 1) < 2:
-        return False
+    """Why a run's outputs would show less than the lesson describes, or None: a
+    goroutine was still finishing when its cell ended (the kernel says so), or, on a
+    machine with several cores, other programs took the CPUs while it ran (the cells
+    print how many CPUs were busy). The lesson says what to look for either way; the
+    saved copy should show it."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            m = re.search(r"speedup: ([\d.]+)x", out.get("text", ""))
-            if m and float(m.group(1)) < 1.3:
-                return True
-    return False
+            if "goroutine still running" in out.get("text", ""):
+                # A goroutine's last steps after its last send raced the end of its cell.
+                return f"cell {cell.id}: " + out["text"].strip().splitlines()[-1]
+    if len(os.sched_getaffinity(0)) < 2:
+        return None
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            for line in out.get("text", "").splitlines():
+                busy = re.search(r"(?:CPUs busy|tables in use at once:) ([\d.]+)", line)
+                procs = re.search(r"GOMAXPROCS\((\d+)\)|tables: (\d+)", line)
+                speed = re.search(r"speedup: ([\d.]+)x", line)
+                if speed and float(speed.group(1)) < 1.5 and "workers" not in line:
+                    return line
+                if not (busy and procs) or line.startswith("coroutine"):
+                    continue
+                many = int(procs.group(1) or procs.group(2)) > 1
+                # "both sides"/"goroutines running at once" and "tables" lines show parallelism
+                if many and float(busy.group(1)) < 1.5 and re.search(r"running at once|tables:", line):
+                    return line
+                if not many and "running at once" in line and float(busy.group(1)) < 0.8:
+                    return line
+    return None
 
 
 def execute(path):
@@ -73,9 +87,10 @@ def main(args):
             start = time.monotonic()
             nb = execute(path)
             for _ in range(TRIES - 1):
-                if not spoiled(nb):
+                why = spoiled(nb)
+                if not why:
                     break
-                print(f"{path.relative_to(HERE)}: no parallel speedup (a busy machine?), running it again", flush=True)
+                print(f"{path.relative_to(HERE)}: {why.strip()}; running it again", flush=True)
                 nb = execute(path)
             nbformat.validate(nb)
             nbformat.write(nb, str(path))
