@@ -12,8 +12,8 @@ The id after the marker is the notebook cell's id. Both languages have the same 
 in the same order, with the same code. A Markdown cell's image `![text](../../pictures/
 LANG/NAME.svg)` becomes a PNG attachment of the cell, rendered with rsvg-convert.
 
-The notebooks are written without outputs (run.py runs them and saves them with
-outputs; `make notebooks` does both). A notebook whose cells were edited in Jupyter
+A notebook whose cells change is written without outputs (run.py runs them and saves
+them with outputs; `make notebooks` does both); one that doesn't change is left as it is. A notebook whose cells were edited in Jupyter
 since it was built is not overwritten: the edits are listed, and --pull carries them
 back into the sources, --force throws them away.
 
@@ -386,14 +386,27 @@ def main(argv):
         sys.exit("lessons: " + "\n".join(refused))
     if pulled:
         return main([a for a in argv if a != "--pull"])
+    written = 0
     for (lang, stem), (_, nb) in built.items():
         nbformat.validate(nb)
         path = notebook_path(lang, stem)
+        manifest[f"{lang}/{stem}.ipynb"] = fingerprint(nb)
+        if unchanged(path, nb):
+            continue  # keeps its outputs
         path.parent.mkdir(exist_ok=True)
         nbformat.write(nb, str(path))
-        manifest[f"{lang}/{stem}.ipynb"] = fingerprint(nb)
+        written += 1
     save_manifest(manifest)
-    print(f"lessons: wrote {len(built)} notebooks")
+    print(f"lessons: wrote {written} notebooks ({len(built) - written} unchanged, outputs kept)")
+
+
+def unchanged(path, nb):
+    """Whether the notebook at path has nb's cells, pictures and metadata already."""
+    if not path.is_file():
+        return False
+    old = nbformat.read(str(path), as_version=4)
+    cells = lambda n: [(c.get("id"), c.cell_type, c.source, c.get("attachments")) for c in n.cells]
+    return cells(old) == cells(nb) and old.metadata == nb.metadata
 
 
 if __name__ == "__main__":

