@@ -401,8 +401,9 @@ def test_04_shared_memory_copies_pids_pipes_and_costs(kernelspec, lang):
     lk = out["04-locked"]
     tb, ta = map(int, re.search(r"OS threads: (-?\d+) -> (-?\d+)", lk).groups())
     if tb != -1:  # Linux
-        assert ta - tb >= 100, lk  # a thread each
-        assert number(r"after they end, OS threads: (\d+)", lk) <= tb + 5, lk
+        assert ta >= 100 + 2, lk  # a thread each, besides main's and the runtime's monitor
+        assert ta - tb >= 80, lk  # (a thread left idle before may be reused)
+        assert number(r"after they end, OS threads: (\d+)", lk) <= tb + 10, lk  # their threads went too
         assert number(r"KiB, and ([\d.]+) MiB of address space", lk) >= 1, lk
     assert number(r"memory per locked goroutine: ([\d.]+) KiB", lk) > 2 * per_goroutine, (g, lk)
     assert duration(r"starting one goroutine: (\S+)", out["04-process-cost"]) < \
@@ -449,7 +450,8 @@ def test_06_pool_concurrency_and_amdahl(kernelspec, lang):
     predicted = number(r"= ([\d.]+)x", am)
     assert abs(predicted - 1 / (s + (1 - s) / 8)) < 0.15, am
     measured = number(r"8 workers: \S+, speedup ([\d.]+)x", am)
-    assert 0.6 * predicted <= measured <= 1.35 * predicted, am
+    assert 0.6 * predicted <= measured <= 1.5 * predicted, am  # "within a third or so"
+    assert measured < 6, am  # nowhere near 8x: the serial share sets the limit
 
 
 @pytest.mark.parametrize("lang", LANGS)

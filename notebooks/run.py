@@ -69,6 +69,10 @@ def spoiled(nb):
     three = re.search(r"three computations.*GOMAXPROCS\(1\): ([\d.]+)ms", text)
     if one and three and not 2.6 <= float(three.group(1)) / float(one.group(1)) <= 3.4:
         return f"three computations took {three.group(1)} ms, one {one.group(1)} ms"  # "about three times"
+    law = re.search(r"Amdahl's law for 8 workers: .* = ([\d.]+)x", text)
+    got = re.search(r"8 workers: \S+, speedup ([\d.]+)x", text)
+    if law and got and not 0.8 <= float(got.group(1)) / float(law.group(1)) <= 1.25:
+        return f"Amdahl predicted {law.group(1)}x, the run gave {got.group(1)}x"
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             text = out.get("text", "")
