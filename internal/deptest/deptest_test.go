@@ -60,6 +60,8 @@ var rules = []rule{
 		why: "main only wires"},
 	{room: "cmd/kbench", imports: []string{"jupyter/client", "jupyter/wire"},
 		why: "the benchmark is a client of the kernel, like any front end"},
+	{room: "notebooks", stdOnly: true,
+		why: "the lessons' own tools (cellfmt checks their code cells) know nothing of the kernel"},
 	{room: "internal/deptest", why: "only this test"},
 }
 
