@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/types"
 	"io"
 	"reflect"
 	"slices"
@@ -90,6 +91,7 @@ type Session struct {
 	osStdout io.Writer
 	osStderr io.Writer
 
+	importer  types.Importer        // the type check's packages (modern.go)
 	funcOwner map[string]*funcChunk // the chunk that declared each func last (redefine.go)
 	funcOrder int
 
@@ -164,6 +166,7 @@ func New(cfg Config) (*Session, error) {
 		name, ok := s.pkgs[path]
 		return name, ok
 	})
+	s.env.Types.Importer = s.importer
 	if err := s.eval(prelude); err != nil {
 		return nil, fmt.Errorf("eval: evaluating the prelude: %w", err)
 	}
@@ -212,6 +215,9 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 	s.mu.Unlock()
 
 	e := s.runChunks(ctx, prog.Chunks)
+	if e != nil && e.Name == NameCompile && len(prog.TypeErrors) > 0 {
+		e = s.typeErrors(seq, prog.TypeErrors, e) // go/types says it better (modern.go)
+	}
 	if prog.Finally != nil && (e == nil || e.Name != NameInterrupted) {
 		// The cell's defers run, as they would at the end of main, even after a panic.
 		if fe := s.runChunks(ctx, []compile.Chunk{*prog.Finally}); e == nil {

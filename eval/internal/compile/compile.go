@@ -67,6 +67,9 @@ type Program struct {
 	// Finally, if not nil, runs the cell's top-level defers: evaluate it after the chunks, also
 	// when one failed (not after an interrupt).
 	Finally *Chunk
+	// TypeErrors are the errors the type check found in the cell (see types.go): show them,
+	// rather than the interpreter's message, if the interpreter refuses the cell too.
+	TypeErrors ErrorList
 }
 
 // A Chunk is one yaegi evaluation.
@@ -103,6 +106,7 @@ type Defs struct {
 	// Where funcs and methods are declared, by the name yaegi gives their frames in panic
 	// messages (main.f, main.M for a method, main._gkMain3 for a renamed main).
 	Declared map[string]Pos
+	Types    TypeDefs // what the type check of later cells sees of the declarations
 }
 
 // A Pos is a line and column in a cell.
@@ -120,6 +124,8 @@ type Env struct {
 	Package func(path string) (name string, ok bool)
 	// Generation counts the Records that defined something.
 	Generation int
+	// Types is what the type check knows of the session (types.go).
+	Types TypeEnv
 }
 
 // NewEnv returns an empty Env using pkg to look up import paths.
@@ -161,6 +167,7 @@ func (e *Env) Record(d Defs) {
 	for _, n := range d.Consts {
 		e.Consts[n] = true
 	}
+	e.Types.record(d.Types)
 }
 
 // An Error is a problem found before evaluation, at a line and column of the cell.
@@ -211,6 +218,8 @@ type unit struct {
 	imports    []*ast.ImportSpec // importUnit: the specs earlier cells did not import
 	ranges     []Note            // range statements left alone
 	recorded   Defs              // what evaluating the unit defines
+	gen        string            // a declaration the compiler made up, in place of the cell's text
+	regs       []string          // statements to run after the unit's declaration (registerErrorMethods)
 }
 
 // compiler holds the state of compiling one cell.
@@ -234,6 +243,15 @@ type compiler struct {
 	consts    map[string]bool   // constants of this cell
 	dotImport bool
 	hasGoto   bool // a top-level goto: the cell's statements run in one function
+
+	types      typeCheck                     // the type check's result (types.go)
+	rangeFuncs map[*ast.RangeStmt]*rangeFunc // ranges over funcs to rewrite (rangefunc.go)
+	genImports map[string]string             // imports generated code needs: alias -> path
+	// topRangeDefers: a defer in a range over func at the top of the cell runs at its end.
+	topRangeDefers bool
+	generic        map[*ast.CallExpr]bool // calls rewritten into calls of a generic function
+	aliases        map[string]*unit       // type aliases made for type arguments, by the type's text
+	aliasBefore    map[*unit][]*unit      // where they go: before the first unit using them
 }
 
 // Compile compiles a cell. The error, if any, is an ErrorList with positions in the cell.
@@ -266,11 +284,18 @@ func Compile(env *Env, cell Cell) (*Program, error) {
 	if len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
+	c.typecheck()
+	c.findRangeFuncs()
 	c.rewrite()
+	c.rewriteModern()
+	c.rewriteRangeFuncs()
 	if len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
-	return &Program{Chunks: c.emit(c.order()), Finally: c.finally()}, nil
+	c.recordTypes()
+	c.placeAliases()
+	c.registerErrorMethods()
+	return &Program{Chunks: c.emit(c.order()), Finally: c.finally(), TypeErrors: c.types.errs}, nil
 }
 
 func (c *compiler) sorted() ErrorList {
