@@ -3,8 +3,10 @@ package eval
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
 	"github.com/gokernel/gokernel/eval/internal/gotypes"
@@ -39,6 +41,15 @@ func (s *Session) loadModern(tables []yaegi.Exports) error {
 			"RunDefers":         reflect.ValueOf(native.RunDefers),
 		},
 	}
+	// The non-generic functions of apiPackages newer than the interpreter's tables (Go 1.22).
+	natives["sync/atomic/atomic"] = map[string]reflect.Value{
+		"AndInt32": reflect.ValueOf(atomic.AndInt32), "AndInt64": reflect.ValueOf(atomic.AndInt64),
+		"AndUint32": reflect.ValueOf(atomic.AndUint32), "AndUint64": reflect.ValueOf(atomic.AndUint64),
+		"AndUintptr": reflect.ValueOf(atomic.AndUintptr), "OrInt32": reflect.ValueOf(atomic.OrInt32),
+		"OrInt64": reflect.ValueOf(atomic.OrInt64), "OrUint32": reflect.ValueOf(atomic.OrUint32),
+		"OrUint64": reflect.ValueOf(atomic.OrUint64), "OrUintptr": reflect.ValueOf(atomic.OrUintptr),
+	}
+	natives["math/rand/v2/rand"] = map[string]reflect.Value{"Uint": reflect.ValueOf(rand.Uint)}
 	// A whole interpreted package the native tables lack gets an empty one, so that cells can
 	// import it (the cell compiler sends its names to the interpreted source).
 	for _, p := range modern.Packages() {

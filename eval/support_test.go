@@ -107,7 +107,7 @@ func TestGoSupport(t *testing.T) {
 		}
 		fmt.Fprintf(&table, "| %s | %s | %s |\n", c.feature, c.how, cellText(got))
 	}
-	doc := supportHeader + table.String()
+	doc := supportHeader + table.String() + apiSection(t) + engineBugs()
 	path := filepath.Join("..", "docs", "go-support.md")
 	if *updateSupport {
 		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {

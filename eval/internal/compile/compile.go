@@ -250,6 +250,7 @@ type compiler struct {
 	// topRangeDefers: a defer in a range over func at the top of the cell runs at its end.
 	topRangeDefers bool
 	generic        map[*ast.CallExpr]bool // calls rewritten into calls of a generic function
+	named          map[*ast.Ident]bool    // function names rewriteGenericCalls wrote
 	aliases        map[string]*unit       // type aliases made for type arguments, by the type's text
 	aliasBefore    map[*unit][]*unit      // where they go: before the first unit using them
 }

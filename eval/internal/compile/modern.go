@@ -18,10 +18,11 @@ const NativeName = "_gknat"
 
 // rewriteModern records the edits that bring Go 1.23–1.26 to the interpreter, for every unit:
 //
-//   - a name of an interpreted package goes to the interpreter's compiled source:
-//     slices.Sorted => _gkslices.Sorted, errors.Is => _gkerrors.Is (package modern);
-//   - an iterator type is written as its func type: iter.Seq[int] => func(func(int) bool), which
-//     the interpreter runs where it fails on an instance of the generic type;
+//   - a name of an interpreted package goes to the interpreter's compiled source, under its
+//     name there: slices.Sorted => _gkslices._gkslices_Sorted, errors.Is => _gkerrors.Is
+//     (package modern);
+//   - an iterator type is written as its func type: iter.Seq[int] => func(func(int) bool) (see
+//     modern.SeqFunc);
 //   - a call of a generic function gets its type arguments, as the check inferred them:
 //     Map(xs, f) => Map[int, string](xs, f) (the interpreter infers one type parameter at best);
 //   - errors.As(err, &t) with t of a known type T => _gkerrors.asTarget[T](err, &t), which finds
@@ -35,15 +36,17 @@ func (c *compiler) rewriteModern() {
 			continue
 		}
 		c.rewriteGenericCalls(u)
+		conversions := map[ast.Node]bool{}
 		ast.Inspect(u.node, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.SelectorExpr:
 				c.rewriteInterpreted(n)
 			case *ast.IndexExpr:
-				c.rewriteSeqType(n, n.X, []ast.Expr{n.Index})
+				c.rewriteSeqType(n, n.X, []ast.Expr{n.Index}, conversions[n])
 			case *ast.IndexListExpr:
-				c.rewriteSeqType(n, n.X, n.Indices)
+				c.rewriteSeqType(n, n.X, n.Indices, conversions[n])
 			case *ast.CallExpr:
+				conversions[n.Fun] = true // iter.Seq[int](f): the func type needs parentheses
 				c.rewriteErrorsAs(n)
 			case *ast.CompositeLit:
 				for _, e := range n.Elts {
@@ -153,15 +156,37 @@ func (c *compiler) importPath(x ast.Expr) (string, bool) {
 	return c.imports[x.(*ast.Ident).Name], true
 }
 
-// rewriteInterpreted sends pkg.Name to the interpreted package that has it.
+// rewriteInterpreted sends pkg.Name to the interpreted package that has it, under the name the
+// interpreter knows it by (modern.YaegiName).
 func (c *compiler) rewriteInterpreted(sel *ast.SelectorExpr) {
 	p, ok := c.importPath(sel.X)
 	if !ok {
 		return
 	}
-	if name, ok := modern.Interpreted(p, sel.Sel.Name); ok {
-		c.replace(sel.X, genAt(c.off(sel.X.Pos()), name))
+	pkg, name, ok := modern.Interpreted(p, sel.Sel.Name)
+	if !ok {
+		return
 	}
+	c.replace(sel.X, genAt(c.off(sel.X.Pos()), pkg))
+	if name != sel.Sel.Name && !c.named[sel.Sel] {
+		c.replace(sel.Sel, genAt(c.off(sel.Sel.Pos()), name))
+	}
+}
+
+// yaegiName returns the name the interpreter knows a function's name by: a generic function of
+// an interpreted package has one of its own.
+func (c *compiler) yaegiName(id *ast.Ident, sel *ast.SelectorExpr) string {
+	if sel == nil || sel.Sel != id {
+		return id.Name
+	}
+	p, ok := c.importPath(sel.X)
+	if !ok {
+		return id.Name
+	}
+	if _, name, ok := modern.Interpreted(p, id.Name); ok {
+		return name
+	}
+	return id.Name
 }
 
 // isIterType reports whether x names iter.Seq or iter.Seq2.
@@ -174,19 +199,23 @@ func (c *compiler) isIterType(x ast.Expr) bool {
 	return ok && p == "iter"
 }
 
-// rewriteSeqType writes iter.Seq[T] as func(func(T) bool).
-func (c *compiler) rewriteSeqType(n, x ast.Expr, indices []ast.Expr) {
+// rewriteSeqType writes iter.Seq[T] as func(func(T) bool), in parentheses for a conversion.
+func (c *compiler) rewriteSeqType(n, x ast.Expr, indices []ast.Expr, paren bool) {
 	if !c.isIterType(x) {
 		return
 	}
-	parts := []part{genAt(c.off(n.Pos()), "func(func(")}
+	open, closing := "func(func(", ") bool)"
+	if paren {
+		open, closing = "(func(func(", ") bool))"
+	}
+	parts := []part{genAt(c.off(n.Pos()), open)}
 	for i, ix := range indices {
 		if i > 0 {
 			parts = append(parts, gen(", "))
 		}
 		parts = append(parts, c.ref(ix))
 	}
-	parts = append(parts, gen(") bool)"))
+	parts = append(parts, gen("%s", closing))
 	c.replace(n, parts...)
 }
 
@@ -197,10 +226,14 @@ func (c *compiler) rewriteGenericCalls(u *unit) {
 		return
 	}
 	n := u.node
-	explicit := map[*ast.Ident]ast.Expr{} // the function's name -> its index expression
+	explicit := map[*ast.Ident]ast.Expr{}           // the function's name -> its index expression
+	selectors := map[*ast.Ident]*ast.SelectorExpr{} // the function's name -> pkg.Name
 	ast.Inspect(n, func(n ast.Node) bool {
 		var x ast.Expr
 		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			selectors[n.Sel] = n
+			return true
 		case *ast.IndexExpr:
 			x = n.X
 		case *ast.IndexListExpr:
@@ -249,9 +282,14 @@ func (c *compiler) rewriteGenericCalls(u *unit) {
 			if given < len(args) { // some inferred: write them all
 				c.edits = append(c.edits, edit{start: c.off(lbrack), end: c.off(ix.End()), parts: []part{genAt(c.off(lbrack), "["+list+"]")}})
 			}
+			if name := c.yaegiName(id, selectors[id]); name != id.Name {
+				c.replace(id, genAt(c.off(id.Pos()), name))
+				c.markNamed(id)
+			}
 			return true
 		}
-		c.replace(id, genAt(c.off(id.Pos()), id.Name+"["+list+"]"))
+		c.replace(id, genAt(c.off(id.Pos()), c.yaegiName(id, selectors[id])+"["+list+"]"))
+		c.markNamed(id)
 		return true
 	})
 }
@@ -361,6 +399,14 @@ func (c *compiler) placeAliases() {
 	c.units = units
 }
 
+// markNamed notes that an edit wrote a function's name: rewriteInterpreted leaves it.
+func (c *compiler) markNamed(id *ast.Ident) {
+	if c.named == nil {
+		c.named = map[*ast.Ident]bool{}
+	}
+	c.named[id] = true
+}
+
 // rewriteErrorsAs sends errors.As(err, &t) to the interpreted asTarget when t's type is known.
 func (c *compiler) rewriteErrorsAs(call *ast.CallExpr) {
 	sel, ok := call.Fun.(*ast.SelectorExpr)
@@ -393,7 +439,7 @@ func (c *compiler) rewriteErrorsAs(call *ast.CallExpr) {
 		return
 	}
 	errs, _ := modern.Lookup("errors")
-	c.replace(call.Fun, genAt(c.off(call.Fun.Pos()), errs.Name+".asTarget["+t+"]"))
+	c.replace(call.Fun, genAt(c.off(call.Fun.Pos()), errs.Name+"."+errs.YaegiName("asTarget")+"["+t+"]"))
 	if c.generic == nil {
 		c.generic = map[*ast.CallExpr]bool{}
 	}
@@ -444,40 +490,53 @@ func (c *compiler) wrapGlobalValue(values []ast.Expr) {
 }
 
 // wrapPackageGenericCalls puts the calls of another package's generic functions in an element
-// of a composite literal in a func literal: the interpreter takes slices.Max[[]int, int] there
-// for a generic type ("not a generic type").
+// of a composite literal, and their instances used as values, in a func literal: the
+// interpreter takes slices.Max[[]int, int] there for a generic type ("not a generic type").
 func (c *compiler) wrapPackageGenericCalls(e ast.Expr) {
 	if !c.types.ok {
 		return
+	}
+	wrap := func(n ast.Expr) bool {
+		t := c.typeName(c.typeOf(n), n.Pos())
+		if t == "" {
+			return false
+		}
+		c.replace(n, gen("func() %s { return ", t), c.ref(n), gen(" }()"))
+		return true
 	}
 	ast.Inspect(e, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.CallExpr:
-			fun := n.Fun
-			switch f := fun.(type) {
-			case *ast.IndexExpr:
-				fun = f.X
-			case *ast.IndexListExpr:
-				fun = f.X
+			if c.isPackageGeneric(n.Fun) && wrap(n) {
+				return false
 			}
-			sel, ok := fun.(*ast.SelectorExpr)
-			if !ok || !c.isPackage(sel.X) {
-				return true
+		case *ast.SelectorExpr, *ast.IndexExpr, *ast.IndexListExpr:
+			if c.isPackageGeneric(n.(ast.Expr)) && wrap(n.(ast.Expr)) {
+				return false
 			}
-			if _, ok := c.types.info.Instances[sel.Sel]; !ok {
-				return true
-			}
-			t := c.typeName(c.typeOf(n), n.Pos())
-			if t == "" {
-				return true
-			}
-			c.replace(n, gen("func() %s { return ", t), c.ref(n), gen(" }()"))
-			return false
 		}
 		return true
 	})
+}
+
+// isPackageGeneric reports whether an expression names an instance of another package's generic
+// function: slices.Max, or slices.Max[[]int, int].
+func (c *compiler) isPackageGeneric(e ast.Expr) bool {
+	switch f := e.(type) {
+	case *ast.IndexExpr:
+		e = f.X
+	case *ast.IndexListExpr:
+		e = f.X
+	}
+	sel, ok := e.(*ast.SelectorExpr)
+	if !ok || !c.isPackage(sel.X) {
+		return false
+	}
+	_, inst := c.types.info.Instances[sel.Sel]
+	_, isFunc := c.types.info.Uses[sel.Sel].(*types.Func)
+	return inst && isFunc
 }
 
 // typeName is yaegiType or "".
@@ -734,18 +793,31 @@ func (w *typeWriter) named(t *types.Named, depth int) {
 			w.ok = false
 			return
 		}
-		w.b.WriteString(q + "." + obj.Name())
+		name := obj.Name()
+		if mp, ok := interpretedSource(p.Path()); ok {
+			name = mp.YaegiName(name)
+		}
+		w.b.WriteString(q + "." + name)
 		writeArgs()
 	}
+}
+
+// interpretedSource returns the interpreted package whose source declares the objects of a
+// go/types package path: a whole package's own path, an adding package's GoPath.
+func interpretedSource(path string) (modern.Package, bool) {
+	for _, p := range modern.Packages() {
+		if p.GoPath == path || (p.Whole && p.Path == path) {
+			return p, true
+		}
+	}
+	return modern.Package{}, false
 }
 
 // packageRef returns the name generated code refers to a package by: its interpreted package,
 // or the name a cell imported it under, or an import the compiler adds to this cell.
 func (c *compiler) packageRef(importPath string) (string, bool) {
-	for _, p := range modern.Packages() {
-		if p.GoPath == importPath || (p.Whole && p.Path == importPath) {
-			return p.Name, true
-		}
+	if mp, ok := interpretedSource(importPath); ok {
+		return mp.Name, true
 	}
 	var names []string
 	for name, p := range c.imports {

@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 go/parser's objects resolve the few package-level names of our own sources well enough.
+
 // Package modern is the Go 1.23–1.26 standard library the interpreter lacks, as Go source it
 // runs: the generic and iterator functions of iter, cmp, slices, maps, strings, bytes, sync,
 // sync/atomic, errors and math/rand/v2. Each subdirectory is a real Go package with the standard
@@ -39,6 +41,9 @@ type Package struct {
 	GoPath string
 	Source string   // the Go source, as in its directory
 	Names  []string // the exported names the source declares, sorted
+	// generic are its generic funcs and types, exported or not: the interpreter knows them by
+	// another name (see YaegiName).
+	generic map[string]bool
 }
 
 // Packages returns the interpreted packages in the order the interpreter must compile them (a
@@ -90,16 +95,25 @@ func load() []Package {
 		if err != nil {
 			panic(err) // the package compiles
 		}
+		p.generic = map[string]bool{}
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
 				if d.Recv == nil && d.Name.IsExported() {
 					p.Names = append(p.Names, d.Name.Name)
 				}
+				if d.Recv == nil && d.Type.TypeParams != nil {
+					p.generic[d.Name.Name] = true
+				}
 			case *ast.GenDecl:
 				for _, s := range d.Specs {
-					if ts, ok := s.(*ast.TypeSpec); ok && ts.Name.IsExported() {
-						p.Names = append(p.Names, ts.Name.Name)
+					if ts, ok := s.(*ast.TypeSpec); ok {
+						if ts.Name.IsExported() {
+							p.Names = append(p.Names, ts.Name.Name)
+						}
+						if ts.TypeParams != nil {
+							p.generic[ts.Name.Name] = true
+						}
 					}
 				}
 			}
@@ -116,43 +130,59 @@ func (p Package) Has(name string) bool {
 	return i < len(p.Names) && p.Names[i] == name
 }
 
-// Interpreted returns the interpreter's package name for a name of an import path that the
-// interpreted sources provide: ("slices", "Sorted") is in _gkslices, ("strings", "Split") is
-// native.
-func Interpreted(importPath, name string) (string, bool) {
+// YaegiName returns the name the interpreter knows a name of the package by. A generic func or
+// type gets a name of its own, _gkslices_Sorted: yaegi keeps the instances of generic
+// functions by name and type arguments, not by package, so a cell's Sorted[int] would get
+// slices.Sorted[int] (or the other way round).
+func (p Package) YaegiName(name string) string {
+	if p.generic[name] {
+		return p.Name + "_" + name
+	}
+	return name
+}
+
+// Interpreted returns the interpreter's package and name for a name of an import path that the
+// interpreted sources provide: ("slices", "Sorted") is _gkslices._gkslices_Sorted, ("strings",
+// "Split") is native.
+func Interpreted(importPath, name string) (pkg, yaegiName string, ok bool) {
 	p, ok := Lookup(importPath)
 	if !ok || !p.Has(name) {
-		return "", false
+		return "", "", false
 	}
-	return p.Name, true
+	return p.Name, p.YaegiName(name), true
 }
 
-// InterpretedPackage returns the interpreter's package name for the whole interpreted package of
-// an import path ("iter": its types, too, are interpreted).
-func InterpretedPackage(importPath string) (string, bool) {
-	p, ok := Lookup(importPath)
-	if !ok || !p.Whole {
-		return "", false
-	}
-	return p.Name, true
-}
-
-// Yaegi returns the source the interpreter compiles: the package clause names p.Name,
-// references to other interpreted packages (cmp.Less) name theirs (_gkcmp.Less), imports of
-// whole interpreted packages go (the interpreter has no such native package), and the iterator
-// types are written as the func types they are: the interpreter mishandles an instance of a
-// generic func type outside a generic function (see SeqFunc).
+// Yaegi returns the source the interpreter compiles: the package clause names p.Name, generic
+// funcs and types have their YaegiName, references to other interpreted packages (cmp.Less) name
+// theirs (_gkcmp._gkcmp_Less), imports of whole interpreted packages go (the interpreter has no
+// such native package), and the iterator types are written as the func types they are (see
+// SeqFunc).
 func (p Package) Yaegi() string {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", p.Source, parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, "", p.Source, 0) // resolved: the generic names are renamed
 	if err != nil {
 		panic(err)
 	}
 	off := func(pos token.Pos) int { return fset.Position(pos).Offset }
 	var edits []srcEdit
+	generic := map[*ast.Object]bool{} // the package's generic funcs and types
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if p.generic[d.Name.Name] && d.Recv == nil {
+				generic[d.Name.Obj] = true
+			}
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				if ts, ok := s.(*ast.TypeSpec); ok && p.generic[ts.Name.Name] {
+					generic[ts.Name.Obj] = true
+				}
+			}
+		}
+	}
 	edits = append(edits, srcEdit{start: off(f.Name.Pos()), end: off(f.Name.End()), text: p.Name})
-	local := map[string]string{} // name in this file -> interpreter package name
-	iterName := ""               // the name of package iter in this file
+	local := map[string]Package{} // name in this file -> interpreted package
+	iterName := ""                // the name of package iter in this file
 	for _, d := range f.Decls {
 		gd, ok := d.(*ast.GenDecl)
 		if !ok || gd.Tok != token.IMPORT {
@@ -165,8 +195,8 @@ func (p Package) Yaegi() string {
 			if spec.Name != nil {
 				name = spec.Name.Name
 			}
-			ip, ok := InterpretedPackage(ipath)
-			if !ok {
+			ip, ok := Lookup(ipath)
+			if !ok || !ip.Whole {
 				continue
 			}
 			local[name] = ip
@@ -212,8 +242,12 @@ func (p Package) Yaegi() string {
 		case *ast.SelectorExpr:
 			if id, ok := n.X.(*ast.Ident); ok {
 				if ip, ok := local[id.Name]; ok {
-					edits = append(edits, srcEdit{start: off(id.Pos()), end: off(id.End()), text: ip})
+					edits = append(edits, srcEdit{start: off(id.Pos()), end: off(n.End()), text: ip.Name + "." + ip.YaegiName(n.Sel.Name)})
 				}
+			}
+		case *ast.Ident:
+			if n.Obj != nil && generic[n.Obj] {
+				edits = append(edits, srcEdit{start: off(n.Pos()), end: off(n.End()), text: p.YaegiName(n.Name)})
 			}
 		}
 		return true
@@ -261,7 +295,8 @@ func render(src string, edits []srcEdit, start, end int) string {
 }
 
 // SeqFunc writes the func type of an iterator over elems: iter.Seq[int] is func(func(int) bool).
-// The interpreter runs an iterator of this unnamed type where it fails on the generic named one.
+// The interpreter keeps the instances of generic types by name and type arguments, whatever
+// their package: with no instance of iter.Seq at all, none meets a cell's own Seq[int].
 func SeqFunc(elems []string) string {
 	return "func(func(" + strings.Join(elems, ", ") + ") bool)"
 }

@@ -5,8 +5,9 @@ package atomic
 import "github.com/gokernel/gokernel/eval/internal/modern/native"
 
 // A Pointer is an atomic pointer of type *T. The zero value is a nil *T. (One native mutex guards
-// every Pointer: the interpreter mishandles a generic struct with a sync.Mutex field, and a
-// package-level variable of an interpreted package shares its slot with a cell's variable.)
+// every Pointer: the interpreter fails on a generic struct of a package with a sync.Mutex
+// field, and a package-level variable of an interpreted package shares its slot with a cell's
+// variable.)
 type Pointer[T any] struct {
 	v *T
 }
