@@ -26,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/types"
 	"io"
 	"reflect"
 	"slices"
@@ -36,6 +35,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
+	"github.com/gokernel/gokernel/eval/internal/gotypes"
 	"github.com/gokernel/gokernel/lib/display"
 	"github.com/gokernel/gokernel/workerproto"
 	yaegi "github.com/traefik/yaegi/interp"
@@ -91,7 +91,7 @@ type Session struct {
 	osStdout io.Writer
 	osStderr io.Writer
 
-	importer  types.Importer        // the type check's packages (modern.go)
+	importer  *gotypes.Importer     // the type check's packages (modern.go)
 	funcOwner map[string]*funcChunk // the chunk that declared each func last (redefine.go)
 	funcOrder int
 

@@ -44,6 +44,7 @@ type typeDecl struct {
 	names   []string          // the names it declares (a const group declares several)
 	imports map[string]string // for a var's type: alias -> import path
 	seq     int               // for a stable order
+	uses    []string          // the names it refers to: the check of a cell takes what it needs
 }
 
 // TypeDefs are the declarations a chunk adds to the session's TypeEnv, by name.
@@ -56,11 +57,29 @@ func (t *TypeEnv) record(d TypeDefs) {
 	for key, decl := range d {
 		t.seq++
 		decl.seq = t.seq
+		decl.uses = declUses(decl.src)
 		for _, n := range decl.names {
 			delete(t.decls, n) // a declaration replaces every earlier one of its names
 		}
 		t.decls[key] = decl
 	}
+}
+
+// declUses returns the names a declaration refers to that it does not declare.
+func declUses(src string) []string {
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+src, 0)
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var uses []string
+	useIdents(f, func(id *ast.Ident) {
+		if id.Obj == nil && !seen[id.Name] {
+			seen[id.Name] = true
+			uses = append(uses, id.Name)
+		}
+	}, func(*ast.Ident) {})
+	return uses
 }
 
 // unknownType is the name a global of unknown type is declared with: it is undefined, so the
@@ -155,7 +174,7 @@ func (c *compiler) sessionFile(cellDecls map[string]bool, extra map[string]strin
 		imports[name] = p
 	}
 	var decls []typeDecl
-	for key, d := range c.env.Types.decls {
+	for key, d := range c.neededDecls() {
 		if cellDecls[key] {
 			continue
 		}
@@ -193,6 +212,56 @@ func (c *compiler) sessionFile(cellDecls map[string]bool, extra map[string]strin
 		fmt.Fprintf(&b, "var %s %s\n", k, extra[k])
 	}
 	return parser.ParseFile(c.fset, "", b.String(), parser.SkipObjectResolution)
+}
+
+// neededDecls returns the session's declarations the cell refers to, and those they refer to, in
+// turn, with the methods of the types among them: the check of a cell costs what the cell uses,
+// not what the session holds.
+func (c *compiler) neededDecls() map[string]typeDecl {
+	all := c.env.Types.decls
+	byName := map[string][]string{}  // a declared name -> the keys of the declarations of it
+	methods := map[string][]string{} // a type name -> the keys of its methods
+	for key, d := range all {
+		for _, n := range d.names {
+			if recv, _, ok := strings.Cut(n, "."); ok {
+				methods[recv] = append(methods[recv], key)
+			} else {
+				byName[n] = append(byName[n], key)
+			}
+		}
+	}
+	need := map[string]typeDecl{}
+	var queue []string
+	add := func(name string) {
+		for _, key := range byName[name] {
+			if _, ok := need[key]; !ok {
+				need[key] = all[key]
+				queue = append(queue, key)
+			}
+		}
+	}
+	for _, u := range c.units {
+		for n := range u.uses {
+			add(n)
+		}
+	}
+	for len(queue) > 0 {
+		key := queue[0]
+		queue = queue[1:]
+		d := need[key]
+		for _, n := range d.uses {
+			add(n)
+		}
+		for _, n := range d.names {
+			for _, m := range methods[n] {
+				if _, ok := need[m]; !ok {
+					need[m] = all[m]
+					queue = append(queue, m)
+				}
+			}
+		}
+	}
+	return need
 }
 
 // cellFile builds the file the check sees of the cell from the compiler's syntax trees: imports

@@ -75,6 +75,13 @@ func New(tables ...Tables) *Importer {
 	return im
 }
 
+// Fresh returns an Importer over the same tables that has imported nothing yet.
+func (im *Importer) Fresh() *Importer {
+	f := New()
+	f.tables, f.names = im.tables, im.names
+	return f
+}
+
 // Import implements types.Importer.
 func (im *Importer) Import(importPath string) (*types.Package, error) {
 	im.mu.Lock()
