@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -845,12 +847,7 @@ func (c *compiler) packageRef(importPath string) (string, bool) {
 
 // emitGenImports writes the imports generated code needs into the cell's import declaration.
 func (c *compiler) emitGenImports(r *renderer, imports Defs) Defs {
-	aliases := make([]string, 0, len(c.genImports))
-	for a := range c.genImports {
-		aliases = append(aliases, a)
-	}
-	sort.Strings(aliases)
-	for _, a := range aliases {
+	for _, a := range slices.Sorted(maps.Keys(c.genImports)) {
 		r.text(fmt.Sprintf("\n%s %q", a, c.genImports[a]))
 		if imports.Imports == nil {
 			imports.Imports = map[string]string{}

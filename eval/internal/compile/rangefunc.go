@@ -292,7 +292,7 @@ func (c *compiler) rangeBranch(st ast.Stmt, stack []ast.Node, fn *funcCtx) {
 		}
 		return
 	}
-	code := c.rangeCode(root, st, kind, target, fn)
+	code := rangeCode(root, st, kind)
 	parts := []part{gen("{ ")}
 	if r, ok := st.(*ast.ReturnStmt); ok && len(r.Results) > 0 {
 		root.results = true
@@ -353,7 +353,7 @@ func (rf *rangeFunc) addDispatch(line string) {
 
 // rangeCode returns the code of a branch out of a nest: -1 a return with values, -2 a return
 // without, and a positive code per labeled break or continue.
-func (c *compiler) rangeCode(root *rangeFunc, st ast.Stmt, kind string, target ast.Node, fn *funcCtx) int {
+func rangeCode(root *rangeFunc, st ast.Stmt, kind string) int {
 	root.next = true
 	if r, ok := st.(*ast.ReturnStmt); ok {
 		if len(r.Results) > 0 {

@@ -6,6 +6,8 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -191,24 +193,14 @@ func (c *compiler) sessionFile(cellDecls map[string]bool, extra map[string]strin
 		}
 	}
 	sort.Slice(decls, func(i, j int) bool { return decls[i].seq < decls[j].seq })
-	names := make([]string, 0, len(imports))
-	for n := range imports {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(imports)) {
 		fmt.Fprintf(&b, "import %s %q\n", n, imports[n])
 	}
 	for _, d := range decls {
 		b.WriteString(d.src)
 		b.WriteString("\n")
 	}
-	keys := make([]string, 0, len(extra))
-	for k := range extra {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
 		fmt.Fprintf(&b, "var %s %s\n", k, extra[k])
 	}
 	return parser.ParseFile(c.fset, "", b.String(), parser.SkipObjectResolution)
@@ -281,12 +273,7 @@ func (c *compiler) cellFile() *ast.File {
 		}
 	}
 	var specs []ast.Spec
-	names := make([]string, 0, len(c.env.Imports))
-	for n := range c.env.Imports {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(c.env.Imports)) {
 		if !cellImports[n] {
 			specs = append(specs, &ast.ImportSpec{Name: ast.NewIdent(n), Path: &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(c.env.Imports[n])}})
 		}
