@@ -283,9 +283,9 @@ func (s *Session) rangeError(ch compile.Chunk, n compile.Note) *workerproto.Erro
 	msg := fmt.Sprintf("the interpreter failed on range over %s: if that is an integer (Go 1.22 range over int), "+
 		"write for i := 0; i < %s; i++ instead", n.Text, n.Text)
 	if s.isFunc(n.Text) || slices.Contains(ch.Defs.Funcs, n.Text) || strings.Contains(ch.Src, "func "+n.Text+"(") {
-		msg = fmt.Sprintf("range over a function (Go 1.23 iterators) is not supported by the interpreter: "+
-			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true }), "+
-			"or use gokernel/coro to pull values one at a time", n.Text, n.Text)
+		msg = fmt.Sprintf("range over a function (Go 1.23 iterators): the cell compiler rewrites it when its type check "+
+			"knows the function's type, and it could not here; "+
+			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true })", n.Text, n.Text)
 	}
 	e := &workerproto.Error{Name: NameCompile, Value: s.where(p) + ": " + msg}
 	e.Traceback = append([]string{e.Value}, s.excerpt(p)...)

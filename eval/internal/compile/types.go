@@ -98,7 +98,7 @@ type typeCheck struct {
 
 // typecheck checks the cell with go/types, setting c.types.
 func (c *compiler) typecheck() {
-	if c.env.Types.Importer == nil || c.dotImport || c.env.Imports["."] != "" {
+	if c.env.Types.Importer == nil {
 		return
 	}
 	defer func() {
