@@ -162,9 +162,6 @@ func modernDiffs() []modernDiff {
 }
 
 func TestModernDiff(t *testing.T) {
-	if raceEnabled {
-		t.Skip("iter.Pull and sync.OnceValue run interpreted closures on other goroutines: yaegi's own data races (see the golden tests); make test runs this package once more without -race")
-	}
 	var out syncBuffer
 	s, err := New(Config{Stdout: &out, Stderr: &out})
 	if err != nil {
