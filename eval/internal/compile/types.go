@@ -38,6 +38,9 @@ type TypeEnv struct {
 
 	decls map[string]typeDecl // by name: "f", "T", "T.M" for a method
 	seq   int
+	// An index of decls, built when needed after a record: a declared name -> the keys of its
+	// declarations, and a type name -> the keys of its methods.
+	byName, methods map[string][]string
 }
 
 // A typeDecl is one declaration of the session, as the check sees it.
@@ -53,9 +56,13 @@ type typeDecl struct {
 type TypeDefs map[string]typeDecl
 
 func (t *TypeEnv) record(d TypeDefs) {
+	if len(d) == 0 {
+		return
+	}
 	if t.decls == nil {
 		t.decls = map[string]typeDecl{}
 	}
+	t.byName, t.methods = nil, nil
 	for key, decl := range d {
 		t.seq++
 		decl.seq = t.seq
@@ -210,18 +217,21 @@ func (c *compiler) sessionFile(cellDecls map[string]bool, extra map[string]strin
 // turn, with the methods of the types among them: the check of a cell costs what the cell uses,
 // not what the session holds.
 func (c *compiler) neededDecls() map[string]typeDecl {
-	all := c.env.Types.decls
-	byName := map[string][]string{}  // a declared name -> the keys of the declarations of it
-	methods := map[string][]string{} // a type name -> the keys of its methods
-	for key, d := range all {
-		for _, n := range d.names {
-			if recv, _, ok := strings.Cut(n, "."); ok {
-				methods[recv] = append(methods[recv], key)
-			} else {
-				byName[n] = append(byName[n], key)
+	te := &c.env.Types
+	all := te.decls
+	if te.byName == nil {
+		te.byName, te.methods = map[string][]string{}, map[string][]string{}
+		for key, d := range all {
+			for _, n := range d.names {
+				if recv, _, ok := strings.Cut(n, "."); ok {
+					te.methods[recv] = append(te.methods[recv], key)
+				} else {
+					te.byName[n] = append(te.byName[n], key)
+				}
 			}
 		}
 	}
+	byName, methods := te.byName, te.methods
 	need := map[string]typeDecl{}
 	var queue []string
 	add := func(name string) {
