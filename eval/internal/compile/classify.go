@@ -415,8 +415,6 @@ func (c *compiler) addCalls() {
 // doesn't have.
 func unavailableHint(path string) string {
 	switch path {
-	case "iter":
-		return "the interpreter has no generic iterators; for coroutines, import \"gokernel/coro\" (New, Pull over any values)"
 	case "unique", "weak", "testing/synctest":
 		return "it is newer than the interpreter's standard library (Go 1.22)"
 	}

@@ -69,6 +69,9 @@ type Program struct {
 	// Finally, if not nil, runs the cell's top-level defers: evaluate it after the chunks, also
 	// when one failed (not after an interrupt).
 	Finally *Chunk
+	// TypeErrors are the errors the type check found in the cell (see types.go): show them,
+	// rather than the interpreter's message, if the interpreter refuses the cell too.
+	TypeErrors ErrorList
 }
 
 // A Chunk is one yaegi evaluation.
@@ -113,6 +116,7 @@ type Defs struct {
 	Declared map[string]Pos
 	FuncVars map[string]FuncVar // the vars of funcs (redefine.go)
 	VarTypes map[string]string  // what is known of the types of vars (redefine.go)
+	Types    TypeDefs           // what the type check of later cells sees of the declarations
 }
 
 // A Pos is a line and column in a cell.
@@ -135,6 +139,8 @@ type Env struct {
 	FuncVars map[string]FuncVar
 	VarTypes map[string]string
 	Gens     map[string]int
+	// Types is what the type check knows of the session (types.go).
+	Types TypeEnv
 }
 
 // NewEnv returns an empty Env using pkg to look up import paths.
@@ -181,6 +187,7 @@ func (e *Env) Record(d Defs) {
 	for _, n := range d.Consts {
 		e.Consts[n] = true
 	}
+	e.Types.record(d.Types)
 }
 
 // An Error is a problem found before evaluation, at a line and column of the cell.
@@ -237,6 +244,8 @@ type unit struct {
 	newVar     bool     // declare it
 	assign     bool     // a var unit run as an assignment to the session's variables
 	binds, via []string // see Unit
+	gen        string   // a declaration the compiler made up, in place of the cell's text
+	regs       []string // statements to run after the unit's declaration (registerErrorMethods)
 }
 
 // compiler holds the state of compiling one cell.
@@ -262,9 +271,18 @@ type compiler struct {
 	hasGoto   bool // a top-level goto: the cell's statements run in one function
 
 	// For redefinitions (redefine.go).
-	funcVars   map[string]*FuncVar // the vars of the cell's funcs
-	redeclares map[string]bool     // globals the cell declares anew
-	topDecls   map[any]bool        // the cell's top-level := (the Decl of their objects)
+	funcVars   map[string]*FuncVar           // the vars of the cell's funcs
+	redeclares map[string]bool               // globals the cell declares anew
+	topDecls   map[any]bool                  // the cell's top-level := (the Decl of their objects)
+	types      typeCheck                     // the type check's result (types.go)
+	rangeFuncs map[*ast.RangeStmt]*rangeFunc // ranges over funcs to rewrite (rangefunc.go)
+	genImports map[string]string             // imports generated code needs: alias -> path
+	// topRangeDefers: a defer in a range over func at the top of the cell runs at its end.
+	topRangeDefers bool
+	generic        map[*ast.CallExpr]bool // calls rewritten into calls of a generic function
+	named          map[*ast.Ident]bool    // function names rewriteGenericCalls wrote
+	aliases        map[string]*unit       // type aliases made for type arguments, by the type's text
+	aliasBefore    map[*unit][]*unit      // where they go: before the first unit using them
 }
 
 // Compile compiles a cell. The error, if any, is an ErrorList with positions in the cell.
@@ -304,11 +322,18 @@ func Compile(env *Env, cell Cell) (*Program, error) {
 	if len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
+	c.typecheck()
+	c.findRangeFuncs()
 	c.rewrite()
+	c.rewriteModern()
+	c.rewriteRangeFuncs()
 	if len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
-	return &Program{Chunks: c.emit(c.order()), Finally: c.finally()}, nil
+	c.recordTypes()
+	c.placeAliases()
+	c.registerErrorMethods()
+	return &Program{Chunks: c.emit(c.order()), Finally: c.finally(), TypeErrors: c.types.errs}, nil
 }
 
 func (c *compiler) sorted() ErrorList {

@@ -50,10 +50,14 @@ type renderer struct {
 func newRenderer(src string, seq int, edits []edit) *renderer {
 	sorted := append([]edit(nil), edits...)
 	sort.SliceStable(sorted, func(i, j int) bool {
-		if sorted[i].start != sorted[j].start {
-			return sorted[i].start < sorted[j].start
+		a, b := sorted[i], sorted[j]
+		if a.start != b.start {
+			return a.start < b.start
 		}
-		return sorted[i].end < sorted[j].end // insertions first
+		if (a.start == a.end) != (b.start == b.end) {
+			return a.start == a.end // insertions first
+		}
+		return a.end > b.end // then an edit before the edits inside it, which its parts refer to
 	})
 	return &renderer{src: src, seq: seq, lines: lineStarts(src), edits: sorted, lastEnd: -1}
 }

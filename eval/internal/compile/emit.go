@@ -43,19 +43,31 @@ func (c *compiler) emit(order []*unit) []Chunk {
 		}
 		imports = merge(imports, u.recorded)
 	}
+	imports = c.emitGenImports(r, imports)
 	if src := r.take(); src != "" {
 		pieces = append(pieces, piece{mode: fileMode, src: "import (" + src + "\n)", defs: imports})
 	}
 
 	groups := 0
+	var regs []string // registrations to run before the next statement (registerErrorMethods)
 	for i := 0; i < len(order); i++ {
 		u := order[i]
+		if u.kind != declUnit && len(regs) > 0 {
+			pieces = append(pieces, c.emitRegs(r, regs, i)...)
+			regs = nil
+		}
+		regs = append(regs, u.regs...)
 		switch u.kind {
 		case declUnit:
 			if u.funcVar != nil && u.newVar {
 				pieces = append(pieces, piece{mode: fileMode, src: r.markerText() + "var " + u.funcVar.Var + " " + u.funcVar.Type})
 			}
-			r.render(u.start, u.end)
+			if u.gen != "" {
+				r.marker() // generated (a type alias, see typeAlias)
+				r.text(u.gen)
+			} else {
+				r.render(u.start, u.end)
+			}
 			src := r.take()
 			p := piece{mode: fileMode, src: src, defs: u.recorded, ranges: u.ranges, units: []*Unit{c.unitOf(u, src)}}
 			if u.funcVar != nil {
@@ -104,17 +116,22 @@ func (c *compiler) emit(order []*unit) []Chunk {
 			pieces = append(pieces, call)
 		}
 	}
+	pieces = append(pieces, c.emitRegs(r, regs, len(order))...)
 	return chunks(pieces)
 }
 
 // finally returns the chunk that runs the cell's top-level defers, if it has any.
 func (c *compiler) finally() *Chunk {
+	defers := c.topRangeDefers // a defer in a range over func at the top (rangefunc.go)
 	for _, u := range c.units {
 		if _, ok := u.node.(*ast.DeferStmt); ok && u.kind == stmtUnit {
-			return &Chunk{Stmt: true, Src: ";/*line _.go:" + strconv.Itoa(c.cell.Seq*LineBase) + ":1*/" + RuntimeName + ".RunDefers()"}
+			defers = true
 		}
 	}
-	return nil
+	if !defers {
+		return nil
+	}
+	return &Chunk{Stmt: true, Src: ";/*line _.go:" + strconv.Itoa(c.cell.Seq*LineBase) + ":1*/" + RuntimeName + ".RunDefers()"}
 }
 
 // takesRest reports whether one of the statements has a return outside func literals.
@@ -139,6 +156,11 @@ func takesRest(units []*unit) bool {
 func (c *compiler) group(r *renderer, name string, units []*unit, show bool) string {
 	r.text("func " + name + "() {\n")
 	for _, u := range units {
+		if u.gen != "" {
+			r.marker() // generated (see registerErrorMethods)
+			r.text(u.gen + "\n")
+			continue
+		}
 		if es, ok := u.node.(*ast.ExprStmt); ok && u.result && u.showable && show {
 			r.at(u.start)
 			r.text(RuntimeName + ".Show(")
@@ -213,6 +235,14 @@ func merge(a, b Defs) Defs {
 	mergeMap(&a.FuncVars, b.FuncVars)
 	mergeMap(&a.VarTypes, b.VarTypes)
 	a.Globals = append(a.Globals, b.Globals...)
+	if len(b.Types) > 0 {
+		if a.Types == nil {
+			a.Types = TypeDefs{}
+		}
+		for k, v := range b.Types {
+			a.Types[k] = v
+		}
+	}
 	a.Funcs = append(a.Funcs, b.Funcs...)
 	a.Ints = append(a.Ints, b.Ints...)
 	a.Consts = append(a.Consts, b.Consts...)
