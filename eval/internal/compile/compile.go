@@ -272,6 +272,7 @@ type compiler struct {
 
 	// For redefinitions (redefine.go).
 	funcVars   map[string]*FuncVar           // the vars of the cell's funcs
+	forwards   []*ast.Ident                  // funcs used as values, to forward through their vars
 	redeclares map[string]bool               // globals the cell declares anew
 	topDecls   map[any]bool                  // the cell's top-level := (the Decl of their objects)
 	types      typeCheck                     // the type check's result (types.go)
@@ -330,6 +331,7 @@ func Compile(env *Env, cell Cell) (*Program, error) {
 	if len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
+	c.finishFuncVars()
 	c.recordTypes()
 	c.placeAliases()
 	c.registerErrorMethods()

@@ -43,9 +43,9 @@ import (
 // A FuncVar is the indirection var of a func.
 type FuncVar struct {
 	Var     string   // its name
-	Type    string   // its type, in source: func(int) int
-	Sig     string   // the func's signature without names: a changed one needs another var
-	Results []string // the result types, for the type of a var set from a call of the func
+	Type    string   // its type, as the interpreter reads it: func(int) int
+	Sig     string   // the func's signature without names, in source: a changed one needs another var
+	Results []string // the result types in source, for the type of a var set from a call of the func
 	Forward string   // a func literal calling the func through the var
 }
 
@@ -98,17 +98,11 @@ func (c *compiler) funcVarOf(name string) *FuncVar {
 }
 
 // classifyFuncVar gives a func its var: the one it has if the signature is the same, or a new
-// one.
+// one. Its Type and Forward are written once the rewrites are known (finishFuncVars).
 func (c *compiler) classifyFuncVar(u *unit, d *ast.FuncDecl) {
 	name := d.Name.Name
-	sig, params, results := c.signature(d.Type)
-	// The type without parameter names: yaegi takes a name in a global var's type for a use
-	// of the global of that name (and fails with "variable definition loop").
-	typ := "func(" + strings.Join(params, ", ") + ")"
-	if len(results) > 0 {
-		typ += " (" + strings.Join(results, ", ") + ")"
-	}
-	fv := &FuncVar{Var: "_gkV_" + name, Type: typ, Sig: sig, Results: results}
+	sig, _, results := c.signature(d.Type)
+	fv := &FuncVar{Var: "_gkV_" + name, Sig: sig, Results: results}
 	if prev, ok := c.env.FuncVars[name]; ok {
 		if prev.Sig == sig {
 			fv.Var = prev.Var
@@ -119,14 +113,58 @@ func (c *compiler) classifyFuncVar(u *unit, d *ast.FuncDecl) {
 	} else {
 		u.newVar = true
 	}
-	fv.Forward = forwarder(fv.Var, params, results, d.Type.Results != nil)
 	u.funcVar = fv
 	c.funcVars[name] = fv
-	u.recorded.FuncVars = map[string]FuncVar{name: *fv}
 }
 
-// signature returns a func type's parameter and result types without names, as one string and
-// each parameter's type ("...T" for a variadic one) and each result's type.
+// finishFuncVars writes the types of the cell's func vars and their forwarding func literals
+// with the parameter and result types as the rewrites render them in the func's declaration
+// (iter.Seq[int] is func(func(int) bool) there, see rewriteSeqType): the var's type is then
+// the func's. Then it sends the uses of funcs as values, recorded by rewriteRefs, to the
+// forwarders.
+func (c *compiler) finishFuncVars() {
+	for _, u := range c.units {
+		if u.funcVar == nil {
+			continue
+		}
+		d := u.node.(*ast.FuncDecl)
+		params, results := c.renderedTypes(d.Type.Params), c.renderedTypes(d.Type.Results)
+		fv := u.funcVar
+		// The type without parameter names: yaegi takes a name in a global var's type for a use
+		// of the global of that name (and fails with "variable definition loop").
+		fv.Type = "func(" + strings.Join(params, ", ") + ")"
+		if len(results) > 0 {
+			fv.Type += " (" + strings.Join(results, ", ") + ")"
+		}
+		fv.Forward = forwarder(fv.Var, params, results, d.Type.Results != nil)
+		u.recorded.FuncVars = map[string]FuncVar{d.Name.Name: *fv}
+	}
+	for _, id := range c.forwards {
+		c.replace(id, genAt(c.off(id.Pos()), c.funcVarOf(id.Name).Forward))
+	}
+}
+
+// renderedTypes returns the types of a parameter or result list, one per name ("...T" for a
+// variadic parameter), rendered with the cell's edits and without line directives.
+func (c *compiler) renderedTypes(fl *ast.FieldList) []string {
+	if fl == nil {
+		return nil
+	}
+	r := newRenderer(c.src, c.cell.Seq, c.edits)
+	r.plain = true
+	var out []string
+	for _, f := range fl.List {
+		r.render(c.off(f.Type.Pos()), c.off(f.Type.End()))
+		t := r.take()
+		for range max(1, len(f.Names)) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// signature returns a func type's parameter and result types without names, in source, as one
+// string and each parameter's type ("...T" for a variadic one) and each result's type.
 func (c *compiler) signature(ft *ast.FuncType) (sig string, params, results []string) {
 	each := func(fl *ast.FieldList) []string {
 		var out []string
@@ -463,7 +501,7 @@ func (c *compiler) rewriteRefs(u *unit) {
 		if fv := c.funcVarOf(id.Name); fv != nil {
 			switch {
 			case !callees[id]:
-				c.replace(id, genAt(c.off(id.Pos()), fv.Forward))
+				c.forwards = append(c.forwards, id) // finishFuncVars writes the forwarder
 				via[id.Name] = true
 				return
 			case lit || method:
