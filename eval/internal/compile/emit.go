@@ -69,7 +69,10 @@ func (c *compiler) emit(order []*unit) []Chunk {
 				r.render(u.start, u.end)
 			}
 			src := r.take()
-			p := piece{mode: fileMode, src: src, defs: u.recorded, ranges: u.ranges, units: []*Unit{c.unitOf(u, src)}}
+			p := piece{mode: fileMode, src: src, defs: u.recorded, ranges: u.ranges}
+			if u.gen == "" { // a declaration the compiler made up is none of the cell's units
+				p.units = []*Unit{c.unitOf(u, src)}
+			}
 			if u.funcVar != nil {
 				p.assign = r.markerText() + p.units[0].Assign
 			}
