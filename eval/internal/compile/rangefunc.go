@@ -483,9 +483,10 @@ func (c *compiler) emitRangeFunc(rf *rangeFunc) {
 			// run (in interpreted code, a defer of a loop's func variable calls the last one).
 			run := fmt.Sprintf("func() { %s.RunDefers(_gkD%s) }", NativeName, rf.id)
 			if rf.fn.node == nil {
-				// At the top of a cell: at the end of the cell, like the cell's own defers.
+				// At the top of a cell: at the end of the cell, like the cell's own defers. Its
+				// calls can't recover (rangeDefer refuses that): no id for recover (recover.go).
 				c.topRangeDefers = true
-				parts = append(parts, gen("%s.Defer(func() func() { return %s }()); ", RuntimeName, run))
+				parts = append(parts, gen("%s.Defer(\"\", func() func() { return %s }()); ", RuntimeName, run))
 			} else {
 				parts = append(parts, gen("defer %s(); ", run))
 			}
