@@ -465,6 +465,11 @@ func (c *compiler) rewriteRefs(u *unit) {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			lits = append(lits, n)
+		case *ast.RangeStmt:
+			// A range over a func calls it (rangefunc.go): no value to forward.
+			if f, ok := ast.Unparen(n.X).(*ast.Ident); ok && c.rangeFuncs[n] != nil {
+				callees[f] = true
+			}
 		case *ast.CallExpr:
 			switch f := ast.Unparen(n.Fun).(type) {
 			case *ast.Ident:
