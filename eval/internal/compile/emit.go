@@ -24,6 +24,11 @@ type piece struct {
 	ranges []Note
 	units  []*Unit
 	assign string // a statement to run after the declarations (a func's var)
+	// redefines marks declarations of names the session has, after which it may compile
+	// earlier funcs again (eval/redefine.go); once marks the functions running the cell's
+	// statements (or a renamed main or init), which nothing compiles again. They don't share
+	// an evaluation: the statements must call the funcs compiled again.
+	redefines, once bool
 }
 
 // emit renders the units, in order, into chunks.
@@ -69,7 +74,7 @@ func (c *compiler) emit(order []*unit) []Chunk {
 				r.render(u.start, u.end)
 			}
 			src := r.take()
-			p := piece{mode: fileMode, src: src, defs: u.recorded, ranges: u.ranges}
+			p := piece{mode: fileMode, src: src, defs: u.recorded, ranges: u.ranges, redefines: c.redefines(u), once: u.call != ""}
 			if u.gen == "" { // a declaration the compiler made up is none of the cell's units
 				p.units = []*Unit{c.unitOf(u, src)}
 			}
@@ -101,7 +106,7 @@ func (c *compiler) emit(order []*unit) []Chunk {
 			i = j
 			groups++
 			name := fmt.Sprintf("_gkS%d_%d", c.cell.Seq, groups)
-			p := piece{mode: fileMode, src: c.group(r, name, group, true)}
+			p := piece{mode: fileMode, src: c.group(r, name, group, true), once: true}
 			for _, u := range group {
 				p.ranges = append(p.ranges, u.ranges...)
 				p.units = append(p.units, c.unitOf(u, ""))
@@ -135,6 +140,17 @@ func (c *compiler) finally() *Chunk {
 		return nil
 	}
 	return &Chunk{Stmt: true, Src: ";/*line _.go:" + strconv.Itoa(c.cell.Seq*LineBase) + ":1*/" + RuntimeName + ".RunDefers()"}
+}
+
+// redefines tells a declaration of a func or const the session has: the session then compiles
+// again the funcs using it (eval/redefine.go).
+func (c *compiler) redefines(u *unit) bool {
+	for _, d := range u.defs {
+		if c.env.Gens[d] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // takesRest reports whether one of the statements has a return outside func literals.
@@ -182,7 +198,9 @@ func (c *compiler) group(r *renderer, name string, units []*unit, show bool) str
 func chunks(pieces []piece) []Chunk {
 	var out []Chunk
 	var cur []piece
+	var redefines, once bool // of cur
 	flush := func() {
+		redefines, once = false, false
 		if len(cur) == 0 {
 			return
 		}
@@ -221,10 +239,12 @@ func chunks(pieces []piece) []Chunk {
 	for _, p := range pieces {
 		// Declarations share an evaluation; each statement gets its own, so that yaegi's panic
 		// message for the top-level frame (which names the first statement) is exact.
-		if len(cur) > 0 && (cur[0].mode != p.mode || p.mode == stmtMode || cur[0].alt != "" || p.alt != "") {
+		if len(cur) > 0 && (cur[0].mode != p.mode || p.mode == stmtMode || cur[0].alt != "" || p.alt != "" ||
+			redefines && p.once || once && p.redefines) {
 			flush()
 		}
 		cur = append(cur, p)
+		redefines, once = redefines || p.redefines, once || p.once
 	}
 	flush()
 	return out
