@@ -54,12 +54,13 @@ type UnitKind int
 
 // The kinds of units.
 const (
-	FuncUnit   UnitKind = iota + 1 // a func (not generic)
-	MethodUnit                     // a method
-	TypeUnit                       // a type declaration
-	ConstUnit                      // a const declaration
-	VarUnit                        // a var declaration or :=, or an assignment compiled from one
-	StmtUnit                       // any other statement, or a renamed main or init
+	FuncUnit    UnitKind = iota + 1 // a func (not generic)
+	MethodUnit                      // a method
+	GenericUnit                     // a generic func: like a method, it can't be evaluated again
+	TypeUnit                        // a type declaration
+	ConstUnit                       // a const declaration
+	VarUnit                         // a var declaration or :=, or an assignment compiled from one
+	StmtUnit                        // any other statement, or a renamed main or init
 )
 
 // A Unit is a declaration or statement of a cell as the session keeps it, to evaluate it again
@@ -493,7 +494,9 @@ func (c *compiler) rewriteRefs(u *unit) {
 		return inner != nil, inner != nil && called[inner]
 	}
 	fd, _ := u.node.(*ast.FuncDecl)
-	method := fd != nil && fd.Recv != nil
+	// A method, or a generic func, whose instances yaegi keeps: code that can't be compiled
+	// again.
+	fixed := fd != nil && (fd.Recv != nil || fd.Type.TypeParams != nil)
 	// Declarations keep all they use; statements (and a renamed main or init, called once) what
 	// their func literals use.
 	code := u.kind == declUnit && u.call == ""
@@ -509,7 +512,7 @@ func (c *compiler) rewriteRefs(u *unit) {
 				c.forwards = append(c.forwards, id) // finishFuncVars writes the forwarder
 				via[id.Name] = true
 				return
-			case lit || method:
+			case lit || fixed:
 				c.replace(id, genAt(c.off(id.Pos()), fv.Var))
 				via[id.Name] = true
 				return
@@ -536,6 +539,8 @@ func (c *compiler) unitOf(u *unit, src string) *Unit {
 			out.Kind, out.Name = MethodUnit, recvTypeName(n.Recv)+"."+n.Name.Name
 		case u.call != "":
 			out.Kind, out.Name, out.Names = StmtUnit, "", nil // a renamed main or init, called once
+		case n.Type.TypeParams != nil:
+			out.Kind = GenericUnit
 		default:
 			out.Kind, out.Src = FuncUnit, src
 			if u.funcVar != nil {
@@ -573,7 +578,9 @@ func (e *Env) recordRedefinitions(d Defs) {
 		e.Gens[g]++
 		if !slices.Contains(d.Funcs, g) {
 			delete(e.Funcs, g)
-			delete(e.FuncVars, g)
+		}
+		if _, ok := d.FuncVars[g]; !ok {
+			delete(e.FuncVars, g) // not a func, or a generic one: no var follows it
 		}
 		if _, ok := d.VarTypes[g]; !ok {
 			delete(e.VarTypes, g)
