@@ -48,7 +48,6 @@ func (c *compiler) classify() {
 		}
 		u.recorded.Globals = append(u.recorded.Globals, u.defs...)
 	}
-	c.classifyRedefinitions()
 	c.findResult()
 	c.addCalls()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
 	"maps"
 	"slices"
 	"strconv"
@@ -31,9 +32,11 @@ import (
 //     2.2 times a direct call), and the session evaluates a func again when something it
 //     binds is redefined, callees first (eval/redefine.go).
 //   - a var declared again with the same type (by its declared type, its initializer's
-//     literal or result type, or the same initializer) is assigned instead: every user keeps
-//     the one variable.
-//   - a changed type, method or generic func is refused (classify.go's redeclared).
+//     literal or result type, the type the check found, or the same initializer) is assigned
+//     instead: every user keeps the one variable.
+//   - a changed type, method or generic func is refused (classify.go's redeclared). A generic
+//     func's body, like a method's, calls the funcs through their vars: the interpreter keeps
+//     its instances, so it can't be compiled again.
 //
 // Each unit of the cell carries what it binds ([Unit]), so that the session can tell which
 // code a redefinition leaves on the old definition: funcs and consts it evaluates again; any
@@ -245,9 +248,9 @@ func (c *compiler) classifyRedefinitions() {
 // classifyAssign decides whether a var unit that declares only globals the session has, each
 // with the same type, runs as an assignment, and records the types of the vars it declares.
 func (c *compiler) classifyAssign(u *unit) {
-	var names []string
+	var ids []*ast.Ident
 	var values []ast.Expr
-	var types []ast.Expr // the declared type of each name, or nil
+	var declared []ast.Expr // the declared type of each name, or nil
 	switch n := u.node.(type) {
 	case *ast.AssignStmt:
 		for _, l := range n.Lhs {
@@ -255,8 +258,8 @@ func (c *compiler) classifyAssign(u *unit) {
 			if id == nil {
 				return
 			}
-			names = append(names, id.Name)
-			types = append(types, nil)
+			ids = append(ids, id)
+			declared = append(declared, nil)
 		}
 		values = n.Rhs
 	case *ast.GenDecl:
@@ -265,8 +268,8 @@ func (c *compiler) classifyAssign(u *unit) {
 		}
 		vs := n.Specs[0].(*ast.ValueSpec)
 		for _, id := range vs.Names {
-			names = append(names, id.Name)
-			types = append(types, vs.Type)
+			ids = append(ids, id)
+			declared = append(declared, vs.Type)
 		}
 		values = vs.Values
 	default:
@@ -274,18 +277,22 @@ func (c *compiler) classifyAssign(u *unit) {
 	}
 	keys := map[string]string{}
 	same := true
-	for i, name := range names {
+	for i, id := range ids {
+		name := id.Name
 		if name == "_" {
 			continue
 		}
 		var k string
 		switch {
-		case types[i] != nil:
-			k = "T:" + c.canonical(types[i])
-		case len(values) == len(names):
+		case declared[i] != nil:
+			k = "T:" + c.canonical(declared[i])
+		case len(values) == len(ids):
 			k = c.typeKey(values[i])
 		case len(values) == 1:
 			k = c.resultKey(values[0], i)
+		}
+		if k == "" {
+			k = c.checkedKey(id)
 		}
 		if k == "" {
 			k = c.textKey(u, i)
@@ -355,6 +362,28 @@ func (c *compiler) typeKey(e ast.Expr) string {
 		return c.resultKey(e, 0)
 	}
 	return ""
+}
+
+// checkedKey names the type the type check found for a var the cell declares, when the source
+// doesn't show it (x := pkg.F(1)); "" when the check has none. Packages are named by their
+// paths: a key names one type.
+func (c *compiler) checkedKey(id *ast.Ident) string {
+	if !c.types.ok {
+		return ""
+	}
+	obj := c.types.info.Defs[id]
+	if obj == nil {
+		return ""
+	}
+	if _, _, ok := c.sessionType(obj.Type(), c.types.pkg); !ok {
+		return "" // not a type of package level: a local type, an invalid one
+	}
+	return "T:" + canonicalText(types.TypeString(obj.Type(), func(p *types.Package) string {
+		if p == c.types.pkg {
+			return ""
+		}
+		return p.Path()
+	}))
 }
 
 // resultKey names the type of result i of a call of a func of the session.
