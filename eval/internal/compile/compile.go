@@ -9,15 +9,24 @@
 //	depth     refuse a cell nested deeper than parsing it and compiling it can recurse (depth.go):
 //	          brackets on the tokens, before parsing; the syntax trees, after
 //	parse     declarations as a file, statement runs as a function body (compile.go: go/parser)
-//	classify  what each unit is and defines; imports, redefinitions, the result (classify.go)
+//	classify  what each unit is and defines; imports, the result, the vars of funcs
+//	          (classify.go, redefine.go)
 //	check     names nothing defines (check.go)
-//	rewrite   go statements, Go 1.22 loops, comma-ok forms, min/max, select branches (rewrite.go:
-//	          edits on the source, which nest)
+//	typecheck go/types over the cell's syntax trees and the session's declarations as their
+//	          cells wrote them (types.go): types for the rewrites, better errors
+//	redefine  which vars declared again are assignments, by their types (redefine.go)
+//	rewrite   edits on the source, which nest: go statements, defers and recover, Go 1.22
+//	          loops, comma-ok forms, min/max, select branches (rewrite.go, recover.go, ...);
+//	          calls from methods, generic funcs and func literals through the funcs' vars
+//	          (redefine.go); Go 1.23–1.26: interpreted packages, iterator types, type
+//	          arguments of generic calls, errors.As (modern.go); range over a function
+//	          (rangefunc.go). Then the funcs' vars get their types as the edits render them.
 //	order     declarations move before the units that use them; statements, vars and :=
 //	          keep their order (order.go)
 //	emit      chunks (emit.go): declarations together in file mode; each var and := alone in
 //	          statement mode (they define globals); every other statement alone in a generated
-//	          function, declared in file mode and called once in statement mode
+//	          function, declared in file mode and called once in statement mode, after the
+//	          declarations that redefine something
 //
 // Every piece of the cell's text is preceded by a /*line _.go:L:C*/ directive where
 // L = Seq*LineBase + line (edit.go), so that yaegi's messages and panic positions name the cell
@@ -324,6 +333,7 @@ func Compile(env *Env, cell Cell) (*Program, error) {
 		return nil, c.sorted()
 	}
 	c.typecheck()
+	c.classifyRedefinitions() // with the types the check found
 	c.findRangeFuncs()
 	c.rewrite()
 	c.rewriteModern()
