@@ -575,7 +575,8 @@ func (c *compiler) instantiates(exprs []ast.Expr) bool {
 }
 
 // rewriteRangeIntTyped turns a range over an integer the check knows (a named integer type, a
-// constant) into a three-clause loop, where rewriteRangeInt can't see it is an integer:
+// constant, a type parameter of integer types) into a three-clause loop, where rewriteRangeInt
+// can't see it is an integer:
 //
 //	for i := range n {  =>  for _gkI, _gkN := T(0), n; _gkI < _gkN; _gkI++ { i := _gkI;
 func (c *compiler) rewriteRangeIntTyped(r *ast.RangeStmt) bool {
@@ -583,9 +584,14 @@ func (c *compiler) rewriteRangeIntTyped(r *ast.RangeStmt) bool {
 	if t == nil || r.Tok == token.ASSIGN {
 		return false
 	}
-	b, ok := t.Underlying().(*types.Basic)
-	if !ok || b.Info()&types.IsInteger == 0 {
+	set, ok := typeSet(t) // an integer type, or a type parameter of integer types
+	if !ok {
 		return false
+	}
+	for _, u := range set {
+		if b, ok := u.(*types.Basic); !ok || b.Info()&types.IsInteger == 0 {
+			return false
+		}
 	}
 	name, ok := c.yaegiType(types.Default(t), r.X.Pos())
 	if !ok {

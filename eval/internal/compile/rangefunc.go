@@ -87,7 +87,15 @@ func (c *compiler) yieldParams(r *ast.RangeStmt) ([]string, bool) {
 	if t == nil {
 		return nil, false
 	}
-	sig, ok := t.Underlying().(*types.Signature)
+	// A func, or a type parameter whose types are all the same func type.
+	set, ok := typeSet(t)
+	if !ok {
+		return nil, false
+	}
+	sig, ok := set[0].(*types.Signature)
+	for _, u := range set[1:] {
+		ok = ok && types.Identical(u, sig)
+	}
 	if !ok || sig.Params().Len() != 1 || sig.Results().Len() != 0 {
 		return nil, false
 	}

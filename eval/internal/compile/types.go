@@ -550,3 +550,43 @@ func (c *compiler) typeOf(e ast.Expr) types.Type {
 	}
 	return tv.Type
 }
+
+// typeSet returns the underlying types a value of type t can have: t's underlying type, or for a
+// type parameter those of the types its constraint lists (a superset when it embeds several);
+// false when the constraint lists none (any, comparable, methods only).
+func typeSet(t types.Type) ([]types.Type, bool) {
+	tp, ok := types.Unalias(t).(*types.TypeParam)
+	if !ok {
+		return []types.Type{t.Underlying()}, true
+	}
+	return constraintTerms(tp.Constraint(), 0)
+}
+
+func constraintTerms(c types.Type, depth int) ([]types.Type, bool) {
+	iface, ok := c.Underlying().(*types.Interface)
+	if !ok || depth > 8 {
+		return nil, false
+	}
+	var out []types.Type
+	for i := range iface.NumEmbeddeds() {
+		terms := []types.Type{iface.EmbeddedType(i)}
+		if u, ok := types.Unalias(terms[0]).(*types.Union); ok {
+			terms = terms[:0]
+			for j := range u.Len() {
+				terms = append(terms, u.Term(j).Type())
+			}
+		}
+		for _, t := range terms {
+			if !types.IsInterface(t) {
+				out = append(out, t.Underlying())
+				continue
+			}
+			inner, ok := constraintTerms(t, depth+1)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, inner...)
+		}
+	}
+	return out, len(out) > 0
+}
