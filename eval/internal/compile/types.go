@@ -165,12 +165,25 @@ func (c *compiler) runCheck(files []*ast.File) typeCheck {
 			if _, inCell := c.deltas[f]; !inCell {
 				return // in the session's declarations
 			}
+			if strings.HasSuffix(te.Msg, " is not used") && c.isResult(te.Pos) {
+				return // len(s) as the cell's last line: its value is the result
+			}
 			line, col := position(c.lines, c.off(te.Pos))
 			tc.errs = append(tc.errs, Error{Line: line, Col: col, Msg: te.Msg})
 		},
 	}
 	tc.pkg, _ = conf.Check("main", c.fset, files, tc.info)
 	return tc
+}
+
+// isResult tells the position of the cell's final expression, whose value is its result.
+func (c *compiler) isResult(pos token.Pos) bool {
+	for _, u := range c.units {
+		if es, ok := u.node.(*ast.ExprStmt); ok && u.result && es.X.Pos() == pos {
+			return true
+		}
+	}
+	return false
 }
 
 // sessionFile parses the session's declarations (those the cell does not declare again) and
