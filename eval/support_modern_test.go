@@ -21,6 +21,7 @@ var modernCases = []supportCase{
 	{"errors.AsType (Go 1.26), errors.Is through a cell type's Unwrap method", "", "import (\"errors\"; \"fmt\")\nvar ErrGone = errors.New(\"gone\")\ntype OpError struct{ Err error }\nfunc (e *OpError) Error() string { return \"op: \" + e.Err.Error() }\nfunc (e *OpError) Unwrap() error { return e.Err }\nerr := fmt.Errorf(\"ctx: %w\", &OpError{ErrGone})\nop, ok := errors.AsType[*OpError](err)\n[]any{op != nil, ok, errors.Is(err, ErrGone)}", interpreted, "[true true true]"},
 	{"errors.As with a target of an interface type the cell writes", "", "import \"errors\"\nvar t interface{ Temporary() bool }\nerrors.As(errors.New(\"x\"), &t)", refused, "use a concrete type"},
 	{"range over an integer of a named type, or a call", "", "type Count int\nvar n Count = 3\ntotal := Count(0)\nfor i := range n {\n\ttotal += i\n}\ntotal", rewritten, "3"},
+	{"a generic type alias (Go 1.24)", "", "type Set[T comparable] = map[T]bool", refused, "declare a generic type instead: type Set[T comparable] map[T]bool"},
 	{"a type error: go/types' message at the cell's line", "", "x := 1\nvar s string = x", refused, "cannot use x (variable of type int) as string value in variable declaration"},
 	{"sync/atomic.Pointer[T], math/rand/v2.N, cmp.Compare, cmp.Or", "", "import (\"cmp\"; \"math/rand/v2\"; \"sync/atomic\")\nvar p atomic.Pointer[string]\ns := \"v1\"\np.Store(&s)\n[]any{*p.Load(), rand.N(1), cmp.Compare(1, 2), cmp.Or(\"\", \"x\")}", interpreted, "[v1 0 -1 x]"},
 }

@@ -143,6 +143,11 @@ func (c *compiler) classifyGenDecl(u *unit, d *ast.GenDecl) {
 		u.skip = true
 		for _, s := range d.Specs {
 			ts := s.(*ast.TypeSpec)
+			if ts.Assign.IsValid() && ts.TypeParams != nil {
+				// Yaegi crashes on it (a nil pointer dereference, no position).
+				c.errorAt(ts.Name, "a generic type alias (Go 1.24) is not supported by the interpreter: "+
+					"declare a generic type instead: type %s%s %s", ts.Name.Name, c.text(ts.TypeParams), c.text(ts.Type))
+			}
 			u.defs = append(u.defs, ts.Name.Name)
 			if !c.redeclared(u, ts.Name, "type", ts.Name.Name, ts) {
 				u.skip = false
