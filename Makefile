@@ -75,7 +75,8 @@ browser: build ## a lesson run in Notebook in headless Chromium (installs chromi
 	.ci/deps browser
 	GOKERNEL_BIN=$(abspath $(BIN)) node --test notebooks/browser/notebook.test.mjs
 
-notebooks: build ## run the lesson notebooks against bin/gokernel and save them with their outputs
+notebooks: build ## build the lesson notebooks from notebooks/source, run them against bin/gokernel, save them with outputs
+	.ci/deps
 	$(PY) notebooks/lessons.py
 	GOKERNEL_BIN=$(abspath $(BIN)) $(PY) notebooks/run.py
 

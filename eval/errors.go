@@ -71,11 +71,20 @@ func leadingPos(msg string) (cellPos, bool) {
 // excerpt returns the source line at a position with a caret under the column.
 func (s *Session) excerpt(p cellPos) []string {
 	src, ok := s.cellLine(p.seq, p.line)
-	if !ok || strings.TrimSpace(src) == "" {
+	if !ok {
+		return nil
+	}
+	return Excerpt(src, p.col)
+}
+
+// Excerpt shows a line of a cell with a caret under column col (from 1), indented, tabs as
+// four spaces, as a cell's errors show their lines; a blank line shows nothing.
+func Excerpt(src string, col int) []string {
+	if strings.TrimSpace(src) == "" {
 		return nil
 	}
 	const indent = "    "
-	col := min(max(p.col-1, 0), len(src))
+	col = min(max(col-1, 0), len(src))
 	src, col = clipLine(src, col)
 	var caret strings.Builder
 	for _, r := range src[:col] {

@@ -35,18 +35,19 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 // chunkStart tracks whether a statement chunk began running its code.
 type chunkStart struct {
 	id        int64
+	line      int           // the line of its first statement, in generated numbering (where.go)
 	g         int64         // the goroutine running it, set by Begin
 	started   chan struct{} // closed by Begin
 	abandoned bool          // cancelled before Begin: Begin stops it
 	once      sync.Once
 }
 
-// beginChunk registers the statement chunk about to be evaluated.
-func (s *Session) beginChunk() *chunkStart {
+// beginChunk registers the statement chunk about to be evaluated, src.
+func (s *Session) beginChunk(src string) *chunkStart {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.chunks++
-	s.chunk = &chunkStart{id: s.chunks, started: make(chan struct{})}
+	s.chunk = &chunkStart{id: s.chunks, line: chunkLine(src, s.lastDecl), started: make(chan struct{})}
 	return s.chunk
 }
 
@@ -68,6 +69,7 @@ func (s *Session) begin(id int64) {
 	if stop {
 		runtime.Goexit()
 	}
+	faultsPanic()
 }
 
 // abandon marks a cancelled chunk and waits until yaegi's evaluation of it is no longer
@@ -96,6 +98,7 @@ func (s *Session) goroutine(pos string, f func()) {
 		o.cell.live.Add(1)
 	}
 	go func() { // ends when f returns: yaegi stops interpreted code at an interrupt
+		faultsPanic()
 		defer func() {
 			r := recover()
 			s.live.Add(-1) // before the report: a stopped cell counts the goroutines it stopped

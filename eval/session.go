@@ -37,6 +37,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
+	"github.com/gokernel/gokernel/eval/internal/gotypes"
 	"github.com/gokernel/gokernel/eval/internal/guard"
 	"github.com/gokernel/gokernel/lib/display"
 	"github.com/gokernel/gokernel/workerproto"
@@ -106,7 +107,9 @@ type Session struct {
 	osStdout io.Writer
 	osStderr io.Writer
 
-	redef redefinitions // the units of the cells, for redefinitions (redefine.go)
+	redef    redefinitions     // the units of the cells, for redefinitions (redefine.go)
+	sources  *sourceBook       // the declarations' sources, for compiled cells (sources.go)
+	importer *gotypes.Importer // the type check's packages (modern.go)
 
 	cellsMu  sync.RWMutex
 	cells    map[int]cellSource // by sequence number, for positions and tracebacks
@@ -118,7 +121,9 @@ type Session struct {
 	chunk  *chunkStart   // the statement chunk being evaluated
 	chunks int64         // statement chunks so far
 
-	lastDecl string          // the declaration chunk evaluated last, guarded by mu (exit.go)
+	// The declaration chunk evaluated last, guarded by mu: the body of the generated func a
+	// statement chunk calls (exit.go, where.go).
+	lastDecl string
 	labels   context.Context // mark the goroutines that run the session's code (preview.go)
 }
 
@@ -199,6 +204,7 @@ func New(cfg Config) (*Session, error) {
 		name, ok := s.pkgs[path]
 		return name, ok
 	})
+	s.env.Types.Importer = s.importer
 	if err := s.eval(prelude); err != nil {
 		return nil, fmt.Errorf("eval: evaluating the prelude: %w", err)
 	}
@@ -251,6 +257,9 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 	s.mu.Unlock()
 
 	e := s.runChunks(ctx, prog.Chunks)
+	if e != nil && e.Name == NameCompile && len(prog.TypeErrors) > 0 {
+		e = s.typeErrors(seq, prog.TypeErrors, e) // go/types says it better (modern.go)
+	}
 	if prog.Finally != nil && (e == nil || e.Name != NameInterrupted) {
 		// The cell's defers run, as they would at the end of main, even after a panic, which
 		// they may recover.
@@ -296,6 +305,7 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *worker
 		}
 		if compiled {
 			s.env.Record(ch.Defs)
+			s.noteSources(ch.Defs)
 			s.recordDeclared(ch.Defs.Declared)
 			if e := s.recordUnits(ch); e != nil {
 				return e
@@ -317,9 +327,9 @@ func (s *Session) rangeError(ch compile.Chunk, n compile.Note) *workerproto.Erro
 	msg := fmt.Sprintf("the interpreter failed on range over %s: if that is an integer (Go 1.22 range over int), "+
 		"write for i := 0; i < %s; i++ instead", n.Text, n.Text)
 	if s.isFunc(n.Text) || slices.Contains(ch.Defs.Funcs, n.Text) || strings.Contains(ch.Src, "func "+n.Text+"(") {
-		msg = fmt.Sprintf("range over a function (Go 1.23 iterators) is not supported by the interpreter: "+
-			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true }), "+
-			"or use gokernel/coro to pull values one at a time", n.Text, n.Text)
+		msg = fmt.Sprintf("range over a function (Go 1.23 iterators): the cell compiler rewrites it when its type check "+
+			"knows the function's type, and it could not here; "+
+			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true })", n.Text, n.Text)
 	}
 	e := &workerproto.Error{Name: NameCompile, Value: s.where(p) + ": " + msg}
 	e.Traceback = append([]string{e.Value}, s.excerpt(p)...)
@@ -360,7 +370,7 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 	if ctx.Err() != nil {
 		return true, s.stopped()
 	}
-	started := s.beginChunk()
+	started := s.beginChunk(src)
 	// Begin gets the position of the chunk's first statement: yaegi names a frame in a panic by
 	// the position of its first statement.
 	directive := ""

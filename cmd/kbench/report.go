@@ -23,6 +23,7 @@ type report struct {
 	Crash     *crashResult      `json:"crash,omitempty"`
 	Restart   *restartResult    `json:"restart,omitempty"`
 	Fib       *fibResult        `json:"fib,omitempty"`
+	Compiled  *compiledResult   `json:"compiled,omitempty"`
 	Workshop  *workshopResult   `json:"workshop,omitempty"`
 	Rows      []row             `json:"table"`
 	Errors    map[string]string `json:"errors,omitempty"`
@@ -54,6 +55,7 @@ const (
 	targetRecover    = 300 * time.Millisecond
 	targetWorkshop   = 5 * time.Second
 	targetFibPct     = 5.0
+	targetCached     = time.Second
 )
 
 func (r *report) table() []row {
@@ -187,6 +189,12 @@ func (r *report) table() []row {
 			Floor:   fmt.Sprintf("%+.1f%% vs bare yaegi %s (fastest runs: %+.1f%%)", f.OverheadPct, ms(y), f.MinOverheadPct),
 			Target:  "within 5% of bare yaegi",
 			Verdict: verdict(f.OverheadPct <= targetFibPct)})
+	}
+	if c := r.Compiled; c != nil {
+		add(row{Measure: "compiled cell, fib(27): first run, with the build → execute_reply", Go: ms(c.First.D()), Py: "—"})
+		add(row{Measure: fmt.Sprintf("compiled cell, fib(27): unchanged, from the cache → execute_reply (median of %d)", compiledRuns),
+			Go: ms(c.CachedMedian.D()), Py: "—", Floor: "interpreted: " + ms(c.InterpretedMedian.D()),
+			Target: "well under 1 s", Verdict: verdict(c.CachedMedian.D() < targetCached)})
 	}
 	return rows
 }
