@@ -3,7 +3,9 @@ package eval
 import (
 	"context"
 	"fmt"
+	"io"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/gokernel/gokernel/workerproto"
@@ -91,8 +93,8 @@ func (s *Session) goroutinePanic(o origin, r any) {
 // cell's error and stops it, as a panic ends a program; it reports whether it did. Otherwise
 // the cell has ended, and stopping whatever cell runs now would make an innocent cell fail at a
 // moment chosen by timing: the panic is written on stderr instead, with the cell that started
-// the goroutine, and is shown under the cell running now or, between cells, under the last one.
-// os.Exit in such a goroutine stops the running cell, whichever it is: it ends the program.
+// the goroutine, and is shown under the cell running now or, between cells, under the last one;
+// its last line says that the running cell goes on, or that none ran. os.Exit in such a goroutine stops the running cell, whichever it is: it ends the program.
 func (s *Session) asyncPanic(r any, lines []string, o origin) (stopped bool) {
 	code, exit := exitCode(r)
 	var e *workerproto.Error
@@ -113,7 +115,7 @@ func (s *Session) asyncPanic(r any, lines []string, o origin) (stopped bool) {
 	}
 	s.mu.Unlock()
 
-	var when string
+	var when, effect string
 	switch {
 	case o.cell == nil:
 		when = "while no cell ran"
@@ -122,13 +124,25 @@ func (s *Session) asyncPanic(r any, lines []string, o origin) (stopped bool) {
 	default:
 		when = "after " + o.cell.name + " ended"
 	}
+	switch {
+	case cur == nil:
+		effect = "No cell was running: the session goes on, with its names."
+	case cur != o.cell:
+		effect = cur.name + ", running now, was not stopped by it and goes on."
+	}
 	if exit {
 		fmt.Fprintf(s.stderr, "os.Exit(%d) in %s, %s: it ended that goroutine only\n", code, o.what, when)
 		return false
 	}
-	fmt.Fprintf(s.stderr, "panic in %s, %s: %s\n", o.what, when, e.Value)
+	// One write, so that the report reaches the learner whole, in one stream message.
+	var b strings.Builder
+	fmt.Fprintf(&b, "panic in %s, %s: %s\n", o.what, when, e.Value)
 	for _, l := range e.Traceback[1 : len(e.Traceback)-1] { // the frames; the origin is said above
-		fmt.Fprintln(s.stderr, l)
+		b.WriteString(l + "\n")
 	}
+	if effect != "" {
+		b.WriteString(effect + "\n")
+	}
+	_, _ = io.WriteString(s.stderr, b.String())
 	return false
 }

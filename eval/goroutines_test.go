@@ -74,7 +74,8 @@ func TestGoroutinePanicDuringALaterCell(t *testing.T) {
 	if got != "42" {
 		t.Errorf("the cell running during the panic gave %q, want 42", got)
 	}
-	want := "panic in a goroutine started at cell[2]:1:1, after cell[2] ended: late\n\nin a func literal, at cell[2]:2:2\n"
+	want := "panic in a goroutine started at cell[2]:1:1, after cell[2] ended: late\n\nin a func literal, at cell[2]:2:2\n" +
+		"    gkpanic.Panic(\"late\")\ncell[3], running now, was not stopped by it and goes on.\n"
 	if err := ts.stderr.String(); !strings.Contains(err, want) {
 		t.Errorf("stderr = %q, want it to hold %q", err, want)
 	}
@@ -129,4 +130,5 @@ func TestGoroutineStartedBetweenCells(t *testing.T) {
 	ts.run(t, "go func() {\n\tgktest.Block()\n\tgo func() { panic(\"nested\") }()\n}()")
 	ts.hooks.Release()
 	ts.stderr.waitFor(t, "panic in a goroutine started at cell[2]:3:2, while no cell ran: nested\n")
+	ts.stderr.waitFor(t, "No cell was running: the session goes on, with its names.\n")
 }

@@ -13,8 +13,8 @@ import (
 // and the interpreter's wrappers of io.Writer and io.Reader, through which native code calls
 // the Write and Read methods of the cells' values (os/exec copies a Cmd's Stdout, Stderr and
 // Stdin on goroutines of its own). The guards find the session by its panic lines (package
-// guard). Their panics are the running cell's error, as a go statement's would be: the guard
-// can't tell which cell started the goroutine.
+// guard). Their panics are the error of the cell that handed the func or the value over, as a
+// go statement's are, while it runs; afterwards a report that names it.
 func guardSymbols() map[string]map[string]reflect.Value {
 	return map[string]map[string]reflect.Value{
 		"sync/sync": {
@@ -30,15 +30,24 @@ func guardSymbols() map[string]map[string]reflect.Value {
 // reporter is the session as the guards see it.
 type reporter Session
 
+// Now implements guard.Reporter: the cell running now, nil if none is.
+func (r *reporter) Now() any {
+	s := (*Session)(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.run
+}
+
 // Report implements guard.Reporter: the panic lines of goroutine g tell that the cells' code
-// panicked there.
-func (r *reporter) Report(g int64, v any, what string) (reported, stopped bool) {
+// panicked there. started is what Now returned when native code was handed that code.
+func (r *reporter) Report(g int64, v any, what string, started any) (reported, stopped bool) {
 	s := (*Session)(r)
 	lines := s.filter.take(g)
 	if len(lines) == 0 {
 		return false, false
 	}
-	return true, s.asyncPanic(v, lines, s.originNow(what))
+	cell, _ := started.(*run)
+	return true, s.asyncPanic(v, lines, origin{what: what, cell: cell})
 }
 
 // maxEscapes bounds the panics explained on Config.Crash: the kernel keeps the head of that

@@ -26,11 +26,15 @@ import (
 
 // A Reporter is a session of the cells.
 type Reporter interface {
+	// Now returns what the reporter will need to say where code that native code starts now
+	// came from (the cell running now): it gets it back in Report.
+	Now() any
+
 	// Report reports r, a panic recovered on goroutine g, if the reporter's cells' code
 	// panicked there: native code (what, "a func that sync.WaitGroup.Go ran") ran it on a
-	// goroutine no cell waits for. It returns whether it reported r, and whether the report
-	// stopped the running cell.
-	Report(g int64, r any, what string) (reported, stopped bool)
+	// goroutine no cell waits for, which started when Now returned started. It returns whether
+	// it reported r, and whether the report stopped the running cell.
+	Report(g int64, r any, what string, started any) (reported, stopped bool)
 }
 
 // reporters are the live sessions. This is the package's one state, shared by the sessions of
@@ -64,15 +68,35 @@ func Register[T any, P interface {
 	reporters.live = append(live, alive)
 }
 
-// report hands r, recovered on the calling goroutine, to the session whose code panicked.
-func report(r any, what string) (reported, stopped bool) {
-	g := GoroutineID()
+// Origins are the reporters' answers to Now at the start of code that native code runs.
+type Origins []origin
+
+type origin struct {
+	reporter func() Reporter
+	started  any
+}
+
+// Start asks each session what it needs to say later where code that starts now came from.
+func Start() Origins {
 	reporters.mu.Lock()
 	live := append([]func() Reporter(nil), reporters.live...)
 	reporters.mu.Unlock()
+	var o Origins
 	for _, f := range live {
 		if rep := f(); rep != nil {
-			if reported, stopped = rep.Report(g, r, what); reported {
+			o = append(o, origin{f, rep.Now()})
+		}
+	}
+	return o
+}
+
+// report hands r, recovered on the calling goroutine, to the session whose code panicked; the
+// code started at o.
+func (o Origins) report(r any, what string) (reported, stopped bool) {
+	g := GoroutineID()
+	for _, or := range o {
+		if rep := or.reporter(); rep != nil {
+			if reported, stopped = rep.Report(g, r, what, or.started); reported {
 				return reported, stopped
 			}
 		}
@@ -81,13 +105,13 @@ func report(r any, what string) (reported, stopped bool) {
 }
 
 // Call runs f, a func of the cells that native code (what) runs on a goroutine no cell waits
-// for, and reports its panic to its session. It returns whether f panicked, and whether the
-// report stopped the running cell. A panic that went through no cell's code (f is native) is
-// not the cells': it goes on, and ends the process as in Go.
-func Call(what string, f func()) (panicked, stopped bool) {
+// for, and reports its panic to its session; f was handed over at o (Start). It returns whether
+// f panicked, and whether the report stopped the running cell. A panic that went through no
+// cell's code (f is native) is not the cells': it goes on, and ends the process as in Go.
+func (o Origins) Call(what string, f func()) (panicked, stopped bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			reported, st := report(r, what)
+			reported, st := o.report(r, what)
 			if !reported {
 				panic(r)
 			}
@@ -114,7 +138,7 @@ func methodGuard(err *error, method string) {
 	}
 	name := method[strings.LastIndexByte(method, '.')+1:]
 	what := "the " + name + " method of a value of the cells, called " + onGoroutineOf(creator())
-	if reported, _ := report(r, what); !reported {
+	if reported, _ := Start().report(r, what); !reported { // the method started just now
 		panic(r)
 	}
 	*err = fmt.Errorf("panic in the %s method: %v", name, r)
@@ -282,7 +306,7 @@ var recoverers = []string{
 	"github.com/traefik/yaegi/interp.runCfg",
 	"github.com/traefik/yaegi/interp.(*Interpreter).EvalWithContext",
 	"github.com/gokernel/gokernel/eval.(*Session).",
-	"github.com/gokernel/gokernel/eval/internal/guard.Call",
+	"github.com/gokernel/gokernel/eval/internal/guard.Origins.Call",
 	"github.com/gokernel/gokernel/eval/internal/guard.methodGuard",
 	"github.com/gokernel/gokernel/eval/internal/guard.Writer.",
 	"github.com/gokernel/gokernel/eval/internal/guard.Reader.",

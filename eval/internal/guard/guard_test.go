@@ -10,16 +10,27 @@ import (
 type fake struct {
 	mu       sync.Mutex
 	mine     map[int64]bool
+	now      string // what Now returns: the cell running
 	reported []string
 }
 
-func (f *fake) Report(g int64, r any, what string) (reported, stopped bool) {
+func (f *fake) Now() any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fake) Report(g int64, r any, what string, started any) (reported, stopped bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.mine[g] {
 		return false, false
 	}
-	f.reported = append(f.reported, what+": "+r.(string))
+	report := what + ": " + r.(string)
+	if started != "" {
+		report += " (started in " + started.(string) + ")"
+	}
+	f.reported = append(f.reported, report)
 	return true, true
 }
 
@@ -35,12 +46,18 @@ func newFake() *fake {
 	return f
 }
 
-// Call reports a panic to the session whose code panicked on the goroutine, and not to another.
+// Call reports a panic to the session whose code panicked on the goroutine, and not to another,
+// with what that session said at Start.
 func TestCall(t *testing.T) {
 	other, f := newFake(), newFake()
+	f.now = "cell 1"
+	o := Start()
+	f.mu.Lock()
+	f.now = "cell 2" // the panic comes once the next cell runs
+	f.mu.Unlock()
 	done := make(chan [2]bool)
 	go func() {
-		panicked, stopped := Call("a func that x.Go ran", func() {
+		panicked, stopped := o.Call("a func that x.Go ran", func() {
 			f.claim()
 			panic("boom")
 		})
@@ -49,13 +66,13 @@ func TestCall(t *testing.T) {
 	if got := <-done; got != [2]bool{true, true} {
 		t.Errorf("Call = %v, want panicked and stopped", got)
 	}
-	if got := strings.Join(f.reported, "|"); got != "a func that x.Go ran: boom" {
+	if got := strings.Join(f.reported, "|"); got != "a func that x.Go ran: boom (started in cell 1)" {
 		t.Errorf("reported %q", got)
 	}
 	if len(other.reported) != 0 {
 		t.Errorf("the other session got %q", other.reported)
 	}
-	if panicked, _ := Call("x", func() {}); panicked {
+	if panicked, _ := Start().Call("x", func() {}); panicked {
 		t.Error("Call of a func that returns says it panicked")
 	}
 }
@@ -68,7 +85,7 @@ func TestCallPassesOnOthersPanics(t *testing.T) {
 			t.Errorf("recovered %v, want the panic to go on", r)
 		}
 	}()
-	Call("x", func() { panic("native") })
+	Start().Call("x", func() { panic("native") })
 	t.Error("Call returned")
 }
 
@@ -94,7 +111,7 @@ func TestWriter(t *testing.T) {
 		t.Errorf("reported %q, want %q", f.reported, want)
 	}
 	go func() {
-		Call("a func that x.Go ran", func() { _, _ = w.Write(nil) })
+		Start().Call("a func that x.Go ran", func() { _, _ = w.Write(nil) })
 		errc <- nil
 	}()
 	<-errc

@@ -16,11 +16,12 @@ type WaitGroup struct {
 }
 
 // Go calls f on a new goroutine and adds that task to the WaitGroup, as sync.WaitGroup.Go
-// does. A panic in f is the running cell's error, which stops the cell; then, as in Go, the task
-// is never done, and a Wait for it does not return (the cell's statements are stopped anyway).
-// A panic reported between cells, or while the cell was already stopping, lets a later Wait go
-// on.
+// does. A panic in f, while the cell that called Go runs, is that cell's error, which stops the
+// cell; then, as in Go, the task is never done, and a Wait for it does not return (the cell's
+// statements are stopped anyway). A panic reported once that cell has ended, naming it, or while
+// it was already stopping, lets a later Wait go on.
 func (wg *WaitGroup) Go(f func()) {
+	o := guard.Start()
 	wg.Add(1)
 	go func() { // ends when f returns, panics or calls runtime.Goexit
 		stopped := false
@@ -29,6 +30,6 @@ func (wg *WaitGroup) Go(f func()) {
 				wg.Done()
 			}
 		}()
-		_, stopped = guard.Call("a func that sync.WaitGroup.Go ran", f)
+		_, stopped = o.Call("a func that sync.WaitGroup.Go ran", f)
 	}()
 }
