@@ -3,6 +3,9 @@ error; after the cell ended it is a report that names the cell, shown under the 
 then or, between cells, under the last one (after that cell's idle status, where a reader that
 stops at idle misses it). The interpreter and its names survive every case."""
 
+import os
+import queue
+import tempfile
 import time
 from collections import defaultdict
 
@@ -29,7 +32,10 @@ class Iopub:
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("no more messages came")
-        m = self.kc.get_iopub_msg(timeout=left)
+        try:
+            m = self.kc.get_iopub_msg(timeout=left)
+        except queue.Empty:
+            raise TimeoutError("no more messages came") from None
         self.msgs[m["parent_header"].get("msg_id")].append(m)
 
     def wait(self, cond, what, timeout=30):
@@ -121,6 +127,96 @@ def test_a_panic_right_after_the_go_statement_is_never_lost(session):
         else:
             assert reply["evalue"] == "boom %d" % i, reply
     print("outcomes:", dict(kinds))
+    session.assert_kept()
+
+
+@pytest.mark.parametrize("queued", [False, True], ids=["each after the last is idle", "queued at once"])
+def test_the_same_cell_four_times_in_a_row(session, queued):
+    """The cell a learner runs again and again, as a front end does: each run after the last
+    one's reply and idle (never waiting for the panic), or the four queued at once (Shift-Enter
+    pressed quickly). Every run's panic is shown once, naming its own cell, under that cell or
+    the one after it."""
+    io = Iopub(session.kc)
+    code = 'go func() { panic("boom") }()'
+    ids = [io.execute(code, stop_on_error=False) for _ in range(4)] if queued else []
+    cells = []
+    for i in range(4):
+        msg_id = ids[i] if queued else io.execute(code, stop_on_error=False)
+        reply = io.reply(msg_id)
+        io.wait(lambda: io.idle(msg_id), "no idle")
+        cells.append((msg_id, cell_name(reply)))
+
+    def shown(cell):
+        """Where the panic of the goroutine cell started was shown: (kind, msg_id)."""
+        start = f"a goroutine started at {cell}:1:1"
+        found = []
+        for msg_id, _ in cells:
+            e = io.error(msg_id)
+            if e and e["evalue"] == "boom" and f"in {start}" in e["traceback"]:
+                found.append(("error", msg_id))
+            found += [("report", msg_id) for line in io.stderr(msg_id).splitlines()
+                      if line.startswith(f"panic in {start}, ") and line.endswith(": boom")]
+        return found
+
+    io.wait(lambda: all(shown(cell) for _, cell in cells), "a run's panic was not shown")
+    for i, (msg_id, cell) in enumerate(cells):
+        found = shown(cell)
+        assert len(found) == 1, (cell, found)
+        kind, under = found[0]
+        if kind == "error":
+            assert under == msg_id, (cell, found)
+        else:
+            assert under in [m for m, _ in cells[i:i + 2]], (cell, found)
+    for msg_id, _ in cells:
+        assert "earlier cell" not in io.stderr(msg_id)
+    print("shown:", [shown(cell) for _, cell in cells])
+    session.assert_kept()
+
+
+def test_a_panic_between_cells_is_shown_under_the_last_cell(session):
+    """A goroutine panics while no cell runs: the report is a stderr stream whose parent is the
+    last cell, after that cell's idle (a notebook shows it in that cell's output)."""
+    io = Iopub(session.kc)
+    with tempfile.TemporaryDirectory() as d:
+        go = os.path.join(d, "go")
+        msg_id = io.execute('import ("os"; "time")\ngo func() {\n'
+                            f'\tfor _, err := os.Stat({go!r}); err != nil; _, err = os.Stat({go!r}) {{\n'
+                            '\t\ttime.Sleep(10 * time.Millisecond)\n\t}\n\tpanic("while idle")\n}()'.replace("'", '"'))
+        reply = io.reply(msg_id)
+        assert reply["status"] == "ok", reply
+        io.wait(lambda: io.idle(msg_id), "no idle")
+        at_idle = len(io.msgs[msg_id])
+        open(go, "w").close()
+        cell = cell_name(reply)
+        io.wait(lambda: "No cell was running" in io.stderr(msg_id), "the report did not come")
+    late = io.msgs[msg_id][at_idle:]
+    assert [m["msg_type"] for m in late] == ["stream"] * len(late), late
+    text = "".join(m["content"]["text"] for m in late)
+    assert text.startswith(f"panic in a goroutine started at {cell}:2:1, after {cell} ended: while idle\n"), text
+    assert f"\nin a func literal, at {cell}:3:" in text, text  # yaegi's frame: its first statement
+    assert text.endswith("No cell was running: the session goes on, with its names.\n"), text
+    session.assert_kept()
+
+
+def test_a_panic_during_a_later_cell_names_its_cell_and_spares_the_running_one(session):
+    io = Iopub(session.kc)
+    first = io.execute('import "time"\nrelease, done := make(chan struct{}), make(chan struct{})\n'
+                       'go func() {\n\tdefer close(done)\n\t<-release\n\tpanic("later")\n}()')
+    started = cell_name(io.reply(first))
+    # The panic comes while this cell waits: done closes as the goroutine panics, and the report
+    # follows at once.
+    second = io.execute("close(release)\n<-done\ntime.Sleep(2 * time.Second)\nkept")
+    reply = io.reply(second)
+    assert reply["status"] == "ok", reply
+    running = cell_name(reply)
+    io.wait(lambda: io.idle(second), "no idle")
+    text = io.stderr(second)
+    assert f"panic in a goroutine started at {started}:3:1, after {started} ended: later\n" in text, text
+    assert f"\nin a func literal, at {started}:4:" in text, text
+    assert f"\n{running}, running now, was not stopped by it and goes on.\n" in text, text
+    results = [m["content"]["data"]["text/plain"] for m in io.msgs[second] if m["msg_type"] == "execute_result"]
+    assert results == ["7"], results
+    assert "later" not in io.stderr(first)
     session.assert_kept()
 
 
