@@ -200,13 +200,17 @@ def test_a_panic_between_cells_is_shown_under_the_last_cell(session):
 
 def test_a_panic_during_a_later_cell_names_its_cell_and_spares_the_running_one(session):
     io = Iopub(session.kc)
-    first = io.execute('import "time"\nrelease, done := make(chan struct{}), make(chan struct{})\n'
-                       'go func() {\n\tdefer close(done)\n\t<-release\n\tpanic("later")\n}()')
+    first = io.execute('import ("os"; "time")\nrelease := make(chan struct{})\n'
+                       'go func() {\n\t<-release\n\tpanic("later")\n}()')
     started = cell_name(io.reply(first))
-    # The panic comes while this cell waits: done closes as the goroutine panics, and the report
-    # follows at once.
-    second = io.execute("close(release)\n<-done\ntime.Sleep(2 * time.Second)\nkept")
-    reply = io.reply(second)
+    with tempfile.TemporaryDirectory() as d:
+        go = os.path.join(d, "go")
+        # This cell runs until the test has seen the report, which comes while it runs.
+        second = io.execute(f'close(release)\nfor _, err := os.Stat("{go}"); err != nil; _, err = os.Stat("{go}") {{\n'
+                            '\ttime.Sleep(10 * time.Millisecond)\n}\nkept')
+        io.wait(lambda: "goes on.\n" in io.stderr(second), "no report while the cell ran")
+        open(go, "w").close()
+        reply = io.reply(second)
     assert reply["status"] == "ok", reply
     running = cell_name(reply)
     io.wait(lambda: io.idle(second), "no idle")

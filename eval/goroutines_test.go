@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -64,26 +65,6 @@ func wantPanic(t *testing.T, out Outcome, value string, wants ...string) string 
 	return tb
 }
 
-// A goroutine whose cell has ended panics while the next cell runs: the next cell is not
-// stopped, and the report names the cell that started the goroutine.
-func TestGoroutinePanicDuringALaterCell(t *testing.T) {
-	ts := newPanicSession(t)
-	ts.run(t, "import (\"gkpanic\"; \"gktest\")\nkept := 7")
-	ts.run(t, "go func() {\n\tgkpanic.Panic(\"late\")\n}()")
-	got := ts.run(t, "gktest.Release()\nreported := gkpanic.Until(\"after cell[2] ended: late\")\nkept * 6")
-	if got != "42" {
-		t.Errorf("the cell running during the panic gave %q, want 42", got)
-	}
-	want := "panic in a goroutine started at cell[2]:1:1, after cell[2] ended: late\n\nin a func literal, at cell[2]:2:2\n" +
-		"    gkpanic.Panic(\"late\")\ncell[3], running now, was not stopped by it and goes on.\n"
-	if err := ts.stderr.String(); !strings.Contains(err, want) {
-		t.Errorf("stderr = %q, want it to hold %q", err, want)
-	}
-	if got := ts.run(t, "reported"); got != "true" {
-		t.Errorf("reported = %s: the report came after the cell", got)
-	}
-}
-
 // Two goroutines of a cell panic at once: the first stops the cell as its error, the second
 // is reported, not dropped.
 func TestTwoGoroutinePanicsAtOnce(t *testing.T) {
@@ -131,4 +112,63 @@ func TestGoroutineStartedBetweenCells(t *testing.T) {
 	ts.hooks.Release()
 	ts.stderr.waitFor(t, "panic in a goroutine started at cell[2]:3:2, while no cell ran: nested\n")
 	ts.stderr.waitFor(t, "No cell was running: the session goes on, with its names.\n")
+}
+
+// Code of the cells that no cell waits for: a go statement, and the funcs that natives run on
+// goroutines of their own. Each case's cell (cell[2]) runs call(body); frame is yaegi's name for
+// that func in the traceback (the position of its first statement).
+var lateCases = []struct{ name, cell, what, frame, after string }{
+	{"go statement", "go func() {\n\t%s\n}()", "a goroutine started at cell[2]:1:1", "cell[2]:2:2", "kept"},
+	{"sync.WaitGroup.Go", "var wg sync.WaitGroup\nwg.Go(func() {\n\t%s\n})", "a func that sync.WaitGroup.Go ran", "cell[2]:3:2",
+		"wg.Wait()\nkept"}, // the task is done: its panic did not stop its cell
+	{"time.AfterFunc", "time.AfterFunc(time.Millisecond, func() {\n\t%s\n})", "a func that time.AfterFunc called", "cell[2]:2:2", "kept"},
+	{"context.AfterFunc", "ctx, cancel := context.WithCancel(context.Background())\ncontext.AfterFunc(ctx, func() {\n\t%s\n})\ncancel()",
+		"a func that context.AfterFunc called", "cell[2]:3:2", "kept"},
+}
+
+const lateImports = "import (\"context\"; \"gkpanic\"; \"gktest\"; \"sync\"; \"time\")\nkept := 7"
+
+// A panic of such code after its cell ended, while the next cell runs: the running cell is not
+// stopped and the report, under it, names the cell that started the code and says so.
+func TestLatePanicDuringALaterCell(t *testing.T) {
+	for _, tt := range lateCases {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newPanicSession(t)
+			ts.run(t, lateImports)
+			ts.run(t, fmt.Sprintf(tt.cell, "gkpanic.Panic(\"late\")"))
+			got := ts.run(t, "gktest.Release()\nreported := gkpanic.Until(\"goes on.\\n\")\nkept * 6")
+			if got != "42" {
+				t.Errorf("the cell running during the panic gave %q, want 42", got)
+			}
+			want := "panic in " + tt.what + ", after cell[2] ended: late\n\nin a func literal, at " + tt.frame + "\n" +
+				"    gkpanic.Panic(\"late\")\ncell[3], running now, was not stopped by it and goes on.\n"
+			if err := ts.stderr.String(); !strings.Contains(err, want) {
+				t.Errorf("stderr = %q, want it to hold %q", err, want)
+			}
+			if got := ts.run(t, "reported"); got != "true" {
+				t.Errorf("reported = %s: the report came after the cell", got)
+			}
+			if got := ts.run(t, tt.after); got != "7" {
+				t.Errorf("%q = %s after the panic, want 7", tt.after, got)
+			}
+		})
+	}
+}
+
+// A panic of such code while no cell runs: a report that names the cell that started it, and
+// says that no cell ran; the session goes on.
+func TestLatePanicBetweenCells(t *testing.T) {
+	for _, tt := range lateCases {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newPanicSession(t)
+			ts.run(t, lateImports)
+			ts.run(t, fmt.Sprintf(tt.cell, "gktest.Block()\n\tpanic(\"late\")"))
+			ts.hooks.Release()
+			ts.stderr.waitFor(t, "panic in "+tt.what+", after cell[2] ended: late\n\nin a func literal, at "+tt.frame+"\n"+
+				"    gktest.Block()\nNo cell was running: the session goes on, with its names.\n")
+			if got := ts.run(t, tt.after); got != "7" {
+				t.Errorf("%q = %s after the panic, want 7", tt.after, got)
+			}
+		})
+	}
 }

@@ -30,40 +30,6 @@ func TestWaitGroupGo(t *testing.T) {
 	}
 }
 
-// A task that panics between cells is reported, naming the cell that started it, and its Wait
-// goes on.
-func TestWaitGroupGoPanicBetweenCells(t *testing.T) {
-	ts := newTestSession(t)
-	ts.run(t, "import (\"gktest\"; \"sync\")")
-	ts.run(t, "var wg sync.WaitGroup\nwg.Go(func() {\n\tgktest.Block()\n\tpanic(\"late\")\n})")
-	ts.hooks.Release()
-	ts.stderr.waitFor(t, "panic in a func that sync.WaitGroup.Go ran, after cell[2] ended: late\n\nin a func literal, at cell[2]:3:2\n"+
-		"    gktest.Block()\nNo cell was running: the session goes on, with its names.\n")
-	if got := ts.run(t, "wg.Wait()\n3"); got != "3" {
-		t.Errorf("got %s, want 3", got)
-	}
-}
-
-// A task that panics while a later cell runs is reported under that cell, naming the cell that
-// started it; the running cell goes on.
-func TestWaitGroupGoPanicDuringALaterCell(t *testing.T) {
-	ts := newPanicSession(t)
-	ts.run(t, "import (\"gkpanic\"; \"gktest\"; \"sync\")\nkept := 7")
-	ts.run(t, "var wg sync.WaitGroup\nwg.Go(func() {\n\tgkpanic.Panic(\"late task\")\n})")
-	got := ts.run(t, "gktest.Release()\nreported := gkpanic.Until(\"goes on.\\n\")\nwg.Wait()\nkept * 6")
-	if got != "42" {
-		t.Errorf("the cell running during the panic gave %q, want 42", got)
-	}
-	want := "panic in a func that sync.WaitGroup.Go ran, after cell[2] ended: late task\n\nin a func literal, at cell[2]:3:2\n" +
-		"    gkpanic.Panic(\"late task\")\ncell[3], running now, was not stopped by it and goes on.\n"
-	if err := ts.stderr.String(); !strings.Contains(err, want) {
-		t.Errorf("stderr = %q, want it to hold %q", err, want)
-	}
-	if got := ts.run(t, "reported"); got != "true" {
-		t.Errorf("reported = %s: the report came after the cell", got)
-	}
-}
-
 const badIO = "import (\"fmt\"; \"os/exec\")\n" +
 	"type bad struct{}\n" +
 	"func (bad) Write(p []byte) (int, error) { panic(\"write boom\") }\n" +
