@@ -39,6 +39,13 @@ def test_complete_session_variable_members(kernel):
     # A variable of a type the cells declared offers its fields and its methods.
     assert set(complete(kc, "pt.")["matches"]) == {"X", "Y", "Norm"}
     assert complete(kc, "pt.N")["matches"] == ["Norm"]
+    # So does a composite literal of that type, and the names it offers are still there.
+    c = complete(kc, "fmt.Println(point{1, 2}.")
+    assert set(c["matches"]) == {"X", "Y", "Norm"}
+    assert c["cursor_start"] == c["cursor_end"] == len("fmt.Println(point{1, 2}.")
+    assert complete(kc, "sync.WaitGroup{}.Wa")["matches"] == ["Wait"]
+    assert complete(kc, "[]point{}.")["matches"] == []
+    assert run(kc, "point{1, 2}.Norm()").result() == "5"
 
 
 def test_complete_in_the_middle_with_wide_characters(kernel):

@@ -120,7 +120,7 @@ def test_afterfunc_panics_are_errors_with_the_cell_line(session):
         m = kc.get_iopub_msg(timeout=30)
         if m["msg_type"] == "stream" and m["parent_header"].get("msg_id") == first:
             report += m["content"]["text"]
-    assert "panic in a func that time.AfterFunc called after its cell ended: late timer" in report, report
+    assert "panic in a func that time.AfterFunc called, after cell[6] ended: late timer" in report, report
     assert "at cell[6]:1:" in report, report
     kc.get_shell_msg(timeout=10)
     session.assert_kept()

@@ -1,18 +1,17 @@
 package eval
 
 import (
-	"bytes"
 	"github.com/gokernel/gokernel/lib/display"
 	"io"
 	"reflect"
 	"regexp"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
+	"github.com/gokernel/gokernel/eval/internal/guard"
 )
 
 // runtimeSymbols is the native package generated code calls (compile.RuntimePackage), bound to
@@ -90,16 +89,24 @@ func (s *Session) abandon(c *chunkStart) {
 }
 
 // goroutine runs a goroutine started by a go statement of a cell (see compile's rewriteGo). A
-// panic in it would end the process; it is recovered and reported: as the running cell's error
-// (which stops the cell), or on stderr when no cell runs.
+// panic in it would end the process; it is recovered and reported (asyncPanic): as the error of
+// the cell that started it, which stops that cell, or once that cell has ended on stderr.
 func (s *Session) goroutine(pos string, f func()) {
+	o := s.originNow("a goroutine started at " + pos)
 	s.live.Add(1)
+	if o.cell != nil {
+		o.cell.live.Add(1)
+	}
 	go func() { // ends when f returns: yaegi stops interpreted code at an interrupt
 		faultsPanic()
-		defer s.live.Add(-1)
 		defer func() {
-			if r := recover(); r != nil {
-				s.goroutinePanic(pos, r)
+			r := recover()
+			s.live.Add(-1) // before the report: a stopped cell counts the goroutines it stopped
+			if o.cell != nil {
+				o.cell.live.Add(-1)
+			}
+			if r != nil {
+				s.goroutinePanic(o, r)
 			}
 		}()
 		f()
@@ -208,7 +215,8 @@ func clearValue(v any) {
 // become the traceback of that goroutine's panic) and passes everything else through untouched.
 // Yaegi writes each such line in one Write.
 type stderrFilter struct {
-	w io.Writer
+	w      io.Writer
+	escape func(guard.Escape) // if set, told of a panic leaving the cells' code where nothing recovers it
 
 	mu    sync.Mutex
 	lines []panicLine
@@ -229,14 +237,32 @@ func (f *stderrFilter) Write(p []byte) (int, error) {
 	if len(p) < 512 && panicLinePattern.Match(p) {
 		line := panicLine{g: goroutineID(), text: string(p[:len(p)-1])}
 		f.mu.Lock()
-		defer f.mu.Unlock()
 		if len(f.lines) == maxPanicLines {
 			f.lines = f.lines[1:]
 		}
 		f.lines = append(f.lines, line)
+		f.mu.Unlock()
+		if f.escape != nil {
+			if e, ok := guard.Unrecovered(); ok {
+				f.escape(e)
+			}
+		}
 		return len(p), nil
 	}
 	return f.w.Write(p)
+}
+
+// peek returns the panic lines goroutine g wrote, and keeps them.
+func (f *stderrFilter) peek(g int64) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var mine []string
+	for _, l := range f.lines {
+		if l.g == g {
+			mine = append(mine, l.text)
+		}
+	}
+	return mine
 }
 
 // take returns (and forgets) the panic lines goroutine g wrote.
@@ -256,15 +282,6 @@ func (f *stderrFilter) take(g int64) []string {
 	return mine
 }
 
-// goroutineID returns the current goroutine's number, from the header of its stack trace.
-// Only used on rare paths: a panic line, the start of a statement chunk.
-func goroutineID() int64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	id, _ := strconv.ParseInt(string(b), 10, 64)
-	return id
-}
+// goroutineID returns the current goroutine's number. Only used on rare paths: a panic line,
+// the start of a statement chunk.
+func goroutineID() int64 { return guard.GoroutineID() }

@@ -15,7 +15,8 @@
 //	   └── Goroutines() counts ── Go ── one goroutine per go statement of a cell (ends when its
 //	                                    function returns, or at an interrupt: yaegi then stops
 //	                                    every interpreted goroutine; a panic in it becomes the
-//	                                    running cell's error, or a report on Stderr)
+//	                                    error of the cell that started it while that cell runs,
+//	                                    or a report on Stderr naming that cell)
 //
 // A goroutine blocked in native code (sync.WaitGroup.Wait, a read of Stdin) outlives an
 // interrupt until that call returns; time.Sleep in cells wakes at an interrupt.
@@ -37,6 +38,7 @@ import (
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
 	"github.com/gokernel/gokernel/eval/internal/gotypes"
+	"github.com/gokernel/gokernel/eval/internal/guard"
 	"github.com/gokernel/gokernel/lib/display"
 	"github.com/gokernel/gokernel/workerproto"
 	yaegi "github.com/traefik/yaegi/interp"
@@ -55,6 +57,13 @@ type Config struct {
 	// Display receives what cells show with the gokernel/display, progress and timeline
 	// packages; nil drops it.
 	Display display.Sink
+
+	// Crash, if set, is where the session explains a panic that is about to end the process:
+	// one in a func of the cells that native code calls on a goroutine of its own, which
+	// nothing recovers (http.Transport's DialContext). It writes the cells' lines of the panic
+	// as crash notes (workerproto.CrashNote) just before Go's own report, which says only the
+	// panic's value: the worker passes the pipe the kernel reads that report from.
+	Crash io.Writer
 
 	// Exit, if set, is what os.Exit, syscall.Exit and log.Fatal call with a nonzero status
 	// (after log.Fatal's message): the worker ends its process, as a Go program would. When
@@ -86,6 +95,8 @@ type Session struct {
 	pkgs     map[string]string // import path -> package name, for every native package
 	filter   *stderrFilter     // the interpreter's stderr
 	stderr   io.Writer         // the user's stderr
+	crash    io.Writer         // Config.Crash
+	escapes  atomic.Int64      // panics explained on crash so far (guard.go)
 	showFunc reflect.Value     // the runtime's Show, also a key of the interpreter's MapTypes
 	live     atomic.Int64      // goroutines started by cells and still running
 	calls    atomic.Int64      // funcs of the cells that native code runs now (callbacks.go)
@@ -124,8 +135,11 @@ type cellSource struct {
 
 // run is the state of a running cell that goroutines may change.
 type run struct {
+	name     string // the cell's name, "cell[3]"
 	cancel   context.CancelFunc
 	stopped  *workerproto.Error // why the cell was stopped from outside: a goroutine's panic or os.Exit
+	live     atomic.Int64       // goroutines started while it ran, still running
+	others   int64              // goroutines of earlier cells running when stopped was set
 	result   map[string]any     // set by Show
 	metadata map[string]any     // the result's
 	defers   []deferred         // the cell's top-level defers, run at its end
@@ -156,6 +170,7 @@ func New(cfg Config) (*Session, error) {
 		pkgs:     map[string]string{},
 		filter:   &stderrFilter{w: stderr},
 		stderr:   stderr,
+		crash:    cfg.Crash,
 		osStdin:  stdin,
 		osStdout: stdout,
 		osStderr: stderr,
@@ -165,6 +180,10 @@ func New(cfg Config) (*Session, error) {
 		wake:     make(chan struct{}),
 	}
 	s.showFunc = reflect.ValueOf(s.show)
+	if s.crash != nil {
+		s.filter.escape = s.explainEscape
+	}
+	guard.Register((*reporter)(s))
 	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(sessionLabel, fmt.Sprintf("%p", s)))
 	s.yi = yaegi.New(yaegi.Options{
 		GoPath:               "/nonexistent/gokernel", // cells import native packages only
@@ -232,7 +251,7 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r := &run{cancel: cancel}
+	r := &run{name: name, cancel: cancel}
 	s.mu.Lock()
 	s.run = r
 	s.mu.Unlock()
@@ -369,6 +388,15 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 	// stopped every interpreted goroutine; wake the sleeping ones so they notice.
 	s.abandon(started)
 	s.wakeSleepers()
+	s.mu.Lock()
+	if r := s.run; r.stopped != nil && r.stopped.Name == NamePanic && r.others > 0 {
+		// As at an interrupt, and the learner is told so as then: the background work of earlier
+		// cells ends without a word.
+		r.stopped.Traceback = append(r.stopped.Traceback, fmt.Sprintf(
+			"Stopping the cell stopped the goroutines earlier cells left running too (%d), as an interrupt does.", r.others))
+		r.others = 0
+	}
+	s.mu.Unlock()
 	return true, s.stopped()
 }
 

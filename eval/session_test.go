@@ -218,7 +218,7 @@ func TestGoroutinePanicAfterCell(t *testing.T) {
 		t.Errorf("Goroutines() = %d, want 1", n)
 	}
 	ts.hooks.Release()
-	ts.stderr.waitFor(t, "panic in a goroutine started by an earlier cell: late")
+	ts.stderr.waitFor(t, "panic in a goroutine started at cell[2]:1:1, after cell[2] ended: late\n")
 	ts.stderr.waitFor(t, "in a goroutine started at cell[2]:1:1")
 	ts.waitGoroutines(t, 0)
 	if got := ts.run(t, "1 + 1"); got != "2" {

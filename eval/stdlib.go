@@ -58,6 +58,9 @@ func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error
 	if err := s.yi.Use(s.callbackSymbols()); err != nil {
 		return fmt.Errorf("eval: loading symbols: %w", err)
 	}
+	if err := s.yi.Use(guardSymbols()); err != nil {
+		return fmt.Errorf("eval: loading symbols: %w", err)
+	}
 	// A cell value passed to these functions reaches native code as an interface wrapper when its
 	// type has the methods, so that Show prints with a cell's String or Error method.
 	// Renderer comes first: a value that can show itself as a picture is shown so.

@@ -71,6 +71,8 @@ var supportCases = []supportCase{
 	{"os.Exit(0) ending a pasted program (success, as for go run; the names stay)", "", "package main\n\nimport (\"fmt\"; \"os\")\n\nfunc main() {\n\tfmt.Println(\"done\")\n\tos.Exit(0)\n}", rewritten, "done"},
 	{"runtime.Goexit at the top of a cell (ends the cell after its defers, like main's goroutine)", "", "import \"runtime\"\nruntime.Goexit()", rewritten, "runtime.Goexit ended the cell at"},
 	{"a panic in a func of time.AfterFunc or context.AfterFunc (the cell's error; the session goes on)", "", "import \"time\"\ntime.AfterFunc(0, func() { panic(\"from a timer\") })\ntime.Sleep(time.Second)", rewritten, "from a timer"},
+	{"a panic in a func of sync.WaitGroup.Go (the cell's error; the session goes on)", "", "import \"sync\"\nvar wg sync.WaitGroup\nwg.Go(func() { panic(\"in a task\") })\nwg.Wait()", rewritten, "in a task"},
+	{"a panic in a Write or Read method that os/exec calls to copy a command's output or input (the cell's error)", "type loud struct{}\nfunc (loud) Write(p []byte) (int, error) { panic(\"in Write\") }", "import \"os/exec\"\ncmd := exec.Command(\"echo\", \"hi\")\ncmd.Stdout = loud{}\ncmd.Run()", rewritten, "in Write"},
 	{"expressions nested thousands of levels deep", "", "x := " + strings.Repeat("(", 2000) + "1" + strings.Repeat(")", 2000), refused, "expression nested too deeply"},
 }
 

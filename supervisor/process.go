@@ -334,7 +334,10 @@ func describeExit(err error) string {
 
 // explainCrash reads Go's crash report: "panic: ...", "fatal error: ...",
 // the stack overflow message and a signal's report, keeping the report's
-// first lines and the goroutines in library calls of cells.
+// first lines, the goroutines in library calls of cells, and the worker's
+// crash notes about the goroutine the report names (see
+// workerproto.CrashNote): the cells' lines of a panic that Go's report
+// shows only as the interpreter's frames.
 func explainCrash(report string) (name, value string, trace []string) {
 	if name, value, trace, ok := explainSignal(report); ok {
 		return name, value, trace
@@ -349,6 +352,7 @@ func explainCrash(report string) (name, value string, trace []string) {
 			name, rest = "panic", strings.TrimPrefix(line, "panic: ")
 			// A panic that repanicked says so on the same line; keep the first value.
 			rest = strings.TrimSuffix(rest, " [recovered]")
+			rest = strings.TrimSuffix(rest, " [recovered, repanicked]")
 		default:
 			continue
 		}
@@ -374,9 +378,32 @@ func explainCrash(report string) (name, value string, trace []string) {
 		if name == "fatal error" {
 			trace = append(trace, learnerFrames(strings.Join(lines[i:], "\n"))...)
 		}
-		return name, value, trace
+		return name, value, append(trace, crashNotes(lines, lines[i+1:])...)
 	}
 	return "", "", nil
+}
+
+// crashNotes returns the texts of the notes in lines about the goroutine
+// whose trace comes first in rest, the report after its message
+// ("goroutine 35 [running]:").
+func crashNotes(lines, rest []string) []string {
+	var g int64 = -1
+	for _, l := range rest {
+		if num, ok := strings.CutPrefix(l, "goroutine "); ok {
+			num, _, _ = strings.Cut(num, " ")
+			if n, err := strconv.ParseInt(num, 10, 64); err == nil {
+				g = n
+			}
+			break
+		}
+	}
+	var texts []string
+	for _, l := range lines {
+		if n, text, ok := workerproto.ParseCrashNote(l); ok && n == g {
+			texts = append(texts, text)
+		}
+	}
+	return texts
 }
 
 // headBuffer keeps the first max bytes written to it: a crash report's

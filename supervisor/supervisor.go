@@ -214,11 +214,22 @@ func (s *Supervisor) watch(w *process) {
 	if s.closed || (s.run != nil && s.run.w == w) {
 		return // the running cell reports it and restarts
 	}
-	e := w.death()
-	s.out("stderr", "\nThe interpreter stopped between cells: "+e.Name+": "+e.Value+"\n"+stateLost+"\n")
+	s.out("stderr", betweenCells(w.death()))
 	if _, err := s.processLocked(); err != nil {
 		s.log.Error("restart worker", "err", err)
 	}
+}
+
+// betweenCells announces the death e of a worker while no cell ran, with
+// what its crash report told (the cells' lines of a panic of a goroutine
+// an earlier cell left running), and that the names are gone.
+func betweenCells(e *workerproto.Error) string {
+	var b strings.Builder
+	b.WriteString("\nThe interpreter stopped between cells: " + e.Name + ": " + e.Value + "\n")
+	for _, l := range e.Traceback[1:] { // its last line is stateLost
+		b.WriteString(l + "\n")
+	}
+	return b.String()
 }
 
 // Expect tells the supervisor that the kernel received a cell, which will

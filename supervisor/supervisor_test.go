@@ -214,6 +214,18 @@ func TestSupervisorDeathBetweenCellsIsAnnounced(t *testing.T) {
 	}
 }
 
+// A death between cells shows what the crash report told, as a cell's would.
+func TestBetweenCells(t *testing.T) {
+	w := &process{crash: &headBuffer{max: crashHead}, done: make(chan struct{})}
+	w.crash.Write([]byte("gokernel: goroutine 9: in a func literal, at cell[4]:2:2\npanic: late [recovered, repanicked]\n\ngoroutine 9 [running]:\n"))
+	close(w.done)
+	got := betweenCells(w.death())
+	want := "\nThe interpreter stopped between cells: panic: late\nin a func literal, at cell[4]:2:2\n" + stateLost + "\n"
+	if got != want {
+		t.Errorf("betweenCells = %q, want %q", got, want)
+	}
+}
+
 // waitRunning waits until the worker said it started s's cell.
 func waitRunning(t *testing.T, s *Supervisor) { t.Helper(); waitPhase(t, s, running) }
 
@@ -277,6 +289,10 @@ func TestExplainCrash(t *testing.T) {
 		{"runtime: goroutine stack exceeds 67108864-byte limit\nruntime: sp=0xc0200e0390 stack=[0xc0200e0000, 0xc0400e0000]\nfatal error: stack overflow\n\nruntime stack:\nruntime.throw({0x1024353?, 0x4471fa?})\n\truntime/panic.go:1229 +0x48\n\ngoroutine 9 [running]:\n",
 			"fatal error", "stack overflow: a function called itself too deeply (unbounded recursion?)", nil},
 		{"panic: boom [recovered]\n\tpanic: boom\n\ngoroutine 1 [running]:\n", "panic", "boom", []string{"\tpanic: boom"}},
+		// The worker's notes of the goroutine that crashed, not of another.
+		{"gokernel: goroutine 8: in a func literal, at cell[2]:1:1\ngokernel: goroutine 35: in a func literal, at cell[3]:2:5\n" +
+			"gokernel: goroutine 35:     panic(\"dial boom\")\npanic: dial boom [recovered, repanicked]\n\ngoroutine 35 [running]:\ngithub.com/traefik/yaegi/interp.runCfg.func1()\n",
+			"panic", "dial boom", []string{"in a func literal, at cell[3]:2:5", "    panic(\"dial boom\")"}},
 		{"some log line\n", "", "", nil},
 	}
 	for _, tt := range tests {

@@ -63,6 +63,7 @@ func FromFiles() Config {
 	cfg := Config{
 		Requests:    os.NewFile(workerproto.FDRequests, "requests"),
 		Events:      os.NewFile(workerproto.FDEvents, "events"),
+		Crash:       os.Stderr, // workerproto.FDCrash, where Go writes its crash report
 		MemoryLimit: memoryLimitFromEnv(),
 	}
 	if err1 != nil || err2 != nil {

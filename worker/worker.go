@@ -25,6 +25,7 @@ type Config struct {
 	Events   io.Writer // to the kernel
 	Stdout   io.Writer // the cells' output
 	Stderr   io.Writer
+	Crash    io.Writer // where Go's crash report goes; the session explains a coming crash there
 
 	// MemoryLimit is the kernel's limit on the worker's resident memory, if
 	// it has one (memory.go).
@@ -47,7 +48,7 @@ func Run(ctx context.Context, cfg Config) error {
 		stdout: cfg.Stdout, stderr: cfg.Stderr, outputs: cfg.outputs, token: workerproto.Token(), done: ctx.Done()}
 	w.in = newInput(w.emit)
 	var err error
-	w.sess, err = eval.New(eval.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Display: sink{w},
+	w.sess, err = eval.New(eval.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Crash: cfg.Crash, Display: sink{w},
 		// os.Exit with a nonzero status ends this process, as in a Go
 		// program; the kernel reports the status and starts a fresh
 		// worker. os.Exit(0) ends only the cell (see eval.Config.Exit).

@@ -87,6 +87,14 @@ func TestComplete(t *testing.T) {
 		{name: "method expression", code: "point.‸", exact: []string{"Norm", "Scale"}, replaced: ""},
 		{name: "cell method result", code: "p.Scale(2).‸", contains: []string{"X", "Norm"}, replaced: ""},
 		{name: "cell func result", code: "newBuffer().WriteS‸", exact: []string{"WriteString"}, replaced: "WriteS"},
+		{name: "cell type literal", code: "point{}.‸", exact: []string{"Norm", "Scale", "X", "Y"}, replaced: ""},
+		{name: "cell type literal with elements", code: "fmt.Println(point{X: 1, Y: len(\"}\")}.N‸", exact: []string{"Norm"}, replaced: "N"},
+		{name: "literal's method result", code: "point{1, 2}.Scale(2).‸", contains: []string{"X", "Norm"}, replaced: ""},
+		{name: "pointer to a literal", code: "(&point{}).Sc‸", exact: []string{"Scale"}, replaced: "Sc"},
+		{name: "package type literal", code: "sync.WaitGroup{}.W‸", exact: []string{"Wait"}, replaced: "W"},
+		{name: "slice literal", code: "[]point{}.‸", exact: nil, replaced: ""},
+		{name: "map literal", code: "map[string]point{}.‸", exact: nil, replaced: ""},
+		{name: "after a block", code: "if true {\n}.‸", exact: nil, replaced: ""},
 
 		// Chains through the index.
 		{name: "func result", code: "time.Now().Ad‸", exact: []string{"Add", "AddDate"}, replaced: "Ad"},

@@ -156,12 +156,15 @@ func identAround(code string, b int) (start, end int) {
 
 // operandBefore returns the expression that ends just before the dot at
 // byte offset dot, as far back as a selector chain goes: "fmt" in "fmt.",
-// "time.Now()" in "time.Now().", "wg" in "x := wg.". Calls and index
-// expressions are taken whole; anything else ends the operand.
+// "time.Now()" in "time.Now().", "wg" in "x := wg.", "point{1, 2}" in
+// "point{1, 2}.". Calls, index expressions and composite literals are taken
+// whole; anything else ends the operand.
 func operandBefore(code string, dot int) string {
 	i := dot
 	for {
-		for i > 0 && (code[i-1] == ')' || code[i-1] == ']') {
+		literal := false // the last bracket skipped closed a composite literal's elements
+		for i > 0 && strings.IndexByte(")]}", code[i-1]) >= 0 {
+			literal = code[i-1] == '}'
 			open := matchingOpen(code, i-1)
 			if open < 0 {
 				return ""
@@ -171,6 +174,9 @@ func operandBefore(code string, dot int) string {
 		j, _ := identAround(code, i)
 		if j == i {
 			break
+		}
+		if literal && j > 0 && code[j-1] == ']' {
+			return "" // []point{} or map[string]point{}: a slice or a map has no members
 		}
 		i = j
 		if i > 0 && code[i-1] == '.' {
