@@ -210,7 +210,9 @@ func (s *Session) settleEarlier() *workerproto.Error {
 		if stacks == nil {
 			continue // too many goroutines to look: take them for waiting
 		}
-		if st, _ := goroutineState(stacks, ev.g.Load()); st == "" || !busyState(st) {
+		// A goroutine not seen is gone, unless it has not started yet.
+		g := ev.g.Load()
+		if st, _ := goroutineState(stacks, g); g != 0 && (st == "" || !busyState(st)) {
 			continue
 		}
 		if s.await(ev, settleGrace) == evalBusy {
