@@ -35,11 +35,9 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 // chunkStart tracks whether a statement chunk began running its code.
 type chunkStart struct {
 	id        int64
-	line      int           // the line of its first statement, in generated numbering (where.go)
-	g         int64         // the goroutine running it, set by Begin
-	started   chan struct{} // closed by Begin
-	abandoned bool          // cancelled before Begin: Begin stops it
-	once      sync.Once
+	line      int   // the line of its first statement, in generated numbering (where.go)
+	g         int64 // the goroutine running it, set by Begin
+	abandoned bool  // cancelled before Begin: Begin stops it
 }
 
 // beginChunk registers the statement chunk about to be evaluated, src.
@@ -47,7 +45,7 @@ func (s *Session) beginChunk(src string) *chunkStart {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.chunks++
-	s.chunk = &chunkStart{id: s.chunks, line: chunkLine(src, s.lastDecl), started: make(chan struct{})}
+	s.chunk = &chunkStart{id: s.chunks, line: chunkLine(src, s.lastDecl)}
 	return s.chunk
 }
 
@@ -62,7 +60,6 @@ func (s *Session) begin(id int64) {
 	stale := c == nil || c.id != id
 	if !stale {
 		c.g = goroutineID()
-		c.once.Do(func() { close(c.started) })
 	}
 	stop := stale || c.abandoned
 	s.mu.Unlock()
@@ -72,20 +69,12 @@ func (s *Session) begin(id int64) {
 	faultsPanic()
 }
 
-// abandon marks a cancelled chunk and waits until yaegi's evaluation of it is no longer
-// compiling: until Begin ran (at once if the chunk had begun). Begin does not run if the chunk
-// does not compile, or if yaegi's stop came after the program started and before its first
-// step; in both cases yaegi is past compiling, and the wait ends after a short while.
+// abandon marks a cancelled chunk, before its evaluation is stopped: if yaegi is still compiling
+// it, yaegi runs it afterwards all the same, and Begin then stops it.
 func (s *Session) abandon(c *chunkStart) {
 	s.mu.Lock()
 	c.abandoned = true
 	s.mu.Unlock()
-	t := time.NewTimer(100 * time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-c.started:
-	case <-t.C:
-	}
 }
 
 // goroutine runs a goroutine started by a go statement of a cell (see compile's rewriteGo). A

@@ -10,8 +10,9 @@
 //
 // Goroutines:
 //
-//	caller ── Execute ── EvalWithContext ── yaegi's goroutine per chunk (ends with the chunk;
-//	   │                                     after a cancel, at its next step or at Begin)
+//	caller ── Execute ── evaluate ── one goroutine per statement chunk, running yaegi's Eval (ends
+//	   │                             with the chunk; after a cancel, at its next step or at Begin,
+//	   │                             and Execute waits for that: settle.go)
 //	   └── Goroutines() counts ── Go ── one goroutine per go statement of a cell (ends when its
 //	                                    function returns, or at an interrupt: yaegi then stops
 //	                                    every interpreted goroutine; a panic in it becomes the
@@ -125,6 +126,9 @@ type Session struct {
 	// statement chunk calls (exit.go, where.go).
 	lastDecl string
 	labels   context.Context // mark the goroutines that run the session's code (preview.go)
+
+	stopper *stopper      // stops evaluations (settle.go)
+	left    []*evaluation // stopped evaluations still in native code, guarded by mu (settle.go)
 }
 
 // cellSource is a cell as evaluated, for messages.
@@ -194,6 +198,10 @@ func New(cfg Config) (*Session, error) {
 		Args:                 []string{"cell"},
 		Unrestricted:         true, // os.Getenv and child processes see the real environment
 	})
+	var err error
+	if s.stopper, err = newStopper(s.yi); err != nil {
+		return nil, err
+	}
 	if s.sink == nil {
 		s.sink = discardSink{}
 	}
@@ -218,6 +226,9 @@ func (s *Session) Goroutines() int { return int(s.live.Load()) }
 // Err.Name "Interrupted", and names defined by earlier cells survive. Execute is not safe for
 // concurrent use (one cell at a time).
 func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
+	if e := s.settleEarlier(); e != nil {
+		return Outcome{Err: e}
+	}
 	s.seq = s.seq%compile.SeqWrap + 1 // see compile.LineBase
 	seq := s.seq
 	name := cell.Name
@@ -349,13 +360,14 @@ func (s *Session) isFunc(expr string) bool {
 //
 // Declarations run no code of the cell: they are evaluated to the end, ignoring ctx, so that
 // no compilation is left running after an interrupt (yaegi's state is not safe for two).
-// Statements run with ctx. Yaegi does not honor a cancel that comes while it compiles: it then
-// runs the statements anyway, after returning. So every statement chunk starts with a call of
-// the runtime's Begin, which refuses to go on for a chunk that was cancelled, and after a
-// cancel evalChunk waits for that call (see begin and abandon in runtime.go).
+// Statements run with ctx, on a goroutine of the session (settle.go). Yaegi does not honor a
+// stop that comes while it compiles: it then runs the statements anyway. So every statement
+// chunk starts with a call of the runtime's Begin, which refuses to go on for a chunk that was
+// cancelled (see begin and abandon in runtime.go). After a cancel, evalChunk returns once the
+// evaluation's goroutine has left the interpreter (see halt).
 //
-// EvalWithContext, not Compile and ExecuteWithContext: the latter returns through named
-// results that its goroutine, still running after a cancel, writes too (a data race).
+// Not Compile and ExecuteWithContext: the latter returns through named results that its
+// goroutine, still running after a cancel, writes too (a data race).
 func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (compiled bool, e *workerproto.Error) {
 	if !ch.Stmt {
 		s.mu.Lock()
@@ -377,17 +389,23 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 	if strings.HasPrefix(src, ";/*line ") {
 		directive = src[1 : strings.Index(src, "*/")+2]
 	}
-	_, err := s.yi.EvalWithContext(ctx, ";"+directive+compile.RuntimeName+".Begin("+strconv.FormatInt(started.id, 10)+");"+src[1:])
+	ev := s.evaluate(s.cellName(s.seq), ";"+directive+compile.RuntimeName+".Begin("+strconv.FormatInt(started.id, 10)+");"+src[1:])
+	select {
+	case <-ev.done:
+	case <-ctx.Done():
+	}
 	if ctx.Err() == nil {
 		if e := s.goexitError(src); e != nil {
 			return true, e
 		}
-		return s.evalError(err, started)
+		return s.evalError(ev.err, started)
 	}
-	// Cancelled: by the caller (an interrupt), or by a goroutine's panic or os.Exit. Yaegi has
-	// stopped every interpreted goroutine; wake the sleeping ones so they notice.
+	// Cancelled: by the caller (an interrupt), or by a goroutine's panic or os.Exit. Stop every
+	// interpreted goroutine, wake the sleeping ones so they notice, and wait for the chunk's.
 	s.abandon(started)
+	ev.once.Do(func() { s.stopper.stop(ev.stop) })
 	s.wakeSleepers()
+	s.halt(ev)
 	s.mu.Lock()
 	if r := s.run; r.stopped != nil && r.stopped.Name == NamePanic && r.others > 0 {
 		// As at an interrupt, and the learner is told so as then: the background work of earlier
