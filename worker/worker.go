@@ -56,6 +56,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	sess := w.sess
+	defer sess.Close() // the session's module folder (the module cache stays)
 	// The process's standard logger writes where the cells' log.Println does (log.Default,
 	// slog's default logger and net/http's error log go through it), not to fd 2, which is
 	// for Go's own crash reports.
