@@ -85,8 +85,8 @@ func classify(path, pkg, msg string, env []string) *Error {
 			"%%go get %s@latest takes the newest; the versions are listed at https://pkg.go.dev/%s?tab=versions",
 			m[1], m[2], proxy, m[1], m[1])
 	case statusIs(first, "403") || statusIs(first, "401"):
-		e.Msg = fmt.Sprintf("the module proxy refused %s (GOPROXY=%s): %s. A private module needs GOPRIVATE=%s (and access to its repository); "+
-			"otherwise point GOPROXY at a mirror that serves it", what, proxy, cause(first), privatePattern(mod, path))
+		e.Msg = fmt.Sprintf("the module proxy refused %s (GOPROXY=%s): %s%s. Check the import path's spelling; a private module needs GOPRIVATE=%s "+
+			"(and access to its repository); otherwise point GOPROXY at a mirror that serves it", what, proxy, cause(first), serverSays(msg), privatePattern(mod, path))
 	case moduleRE.MatchString(first) || statusIs(first, "404") || statusIs(first, "410"):
 		if mod == "" {
 			mod = path
@@ -99,6 +99,16 @@ func classify(path, pkg, msg string, env []string) *Error {
 		e.Msg = fmt.Sprintf("can't import %s: the go command says: %s", what, first)
 	}
 	return e
+}
+
+// serverSays is what the proxy said with a refusal, " (…)", or "".
+func serverSays(msg string) string {
+	_, said, ok := strings.Cut(msg, "server response:")
+	if !ok {
+		return ""
+	}
+	said, _, _ = strings.Cut(strings.TrimSpace(said), "\n")
+	return " (" + strings.TrimSuffix(said, ".") + ")"
 }
 
 // statusIs tells whether a message reports an HTTP status.

@@ -214,3 +214,15 @@ func TestSessionModuleFolder(t *testing.T) {
 		t.Errorf("after Close the session's module is still there: %v", err)
 	}
 }
+
+// A proxy that restricts what it serves refuses an unknown module with 403 and says why.
+func TestClassifyRefusal(t *testing.T) {
+	msg := "go: module golang.org/x/nosuch: reading https://proxy.example/golang.org/x/nosuch/@v/list: 403 Forbidden\n\tserver response: This module version is not available."
+	e := classify("golang.org/x/nosuch", "", msg, []string{"GOPROXY=https://proxy.example"})
+	for _, w := range []string{"the module proxy refused golang.org/x/nosuch (GOPROXY=https://proxy.example): 403 Forbidden (This module version is not available)",
+		"spelling", "GOPRIVATE=golang.org/x"} {
+		if !strings.Contains(e.Msg, w) {
+			t.Errorf("classify says\n%s\nwant it to say %q", e.Msg, w)
+		}
+	}
+}
