@@ -124,3 +124,17 @@ def test_an_unknown_module_names_the_line(modules_kernel):
     assert ("no module provides golang.org/x/nosuchmodule42" in e["evalue"]
             or "the module proxy refused golang.org/x/nosuchmodule42" in e["evalue"]), e["evalue"]
     assert "spelling" in e["evalue"], e["evalue"]
+
+
+def test_a_package_that_crashes_the_interpreter_is_named(modules_kernel):
+    # Last in this file: the crash restarts the kernel's interpreter. golang.org/x/text's
+    # unicode/norm makes yaegi overflow its stack building a type; Go can't recover that.
+    kc, _ = modules_kernel
+    assert run(kc, "%go get golang.org/x/text@v0.44.0", timeout=120).content["status"] == "ok"
+    r = run(kc, 'import "golang.org/x/text/cases"', timeout=180)
+    assert r.content["status"] == "error"
+    e = r.error()
+    assert ("the interpreter crashed (stack overflow) while it read the source of package "
+            "golang.org/x/text/unicode/norm (golang.org/x/text@v0.44.0)") in e["evalue"], e["evalue"]
+    assert any("names defined in earlier cells are gone" in line for line in e["traceback"]), e["traceback"]
+    assert run(kc, "1 + 1").result() == "2"

@@ -37,10 +37,13 @@ type moduleImports struct {
 	resolver *modules.Resolver
 	tree     *modules.Tree
 	failed   map[string]*modules.Error // by import path
+
+	interpreting func(importPath, module string) // Config.Interpreting
 }
 
-func newModuleImports(environ func() []string) *moduleImports {
+func newModuleImports(environ func() []string, interpreting func(string, string)) *moduleImports {
 	return &moduleImports{
+		interpreting: interpreting,
 		resolver: modules.New(modules.Config{Environ: environ}),
 		tree:     modules.NewTree(goPath),
 		failed:   map[string]*modules.Error{},
@@ -219,6 +222,9 @@ func (s *Session) importPackage(p *modules.Package, cause string) *modules.Error
 				"%s can't be interpreted: %s: %s; pin another version of %s (%%go get %s@vX.Y.Z), or use the package in a program built with the Go toolchain",
 				intro, p.Where(fmt.Sprintf("%s:%d:%d", filepath.Base(pos.Filename), pos.Line, pos.Column)), te.Msg, p.Module.Path, p.Module.Path)}
 		}
+	}
+	if s.modules.interpreting != nil {
+		s.modules.interpreting(p.ImportPath, p.Module.String())
 	}
 	_, err := s.yi.EvalWithContext(context.Background(), fmt.Sprintf("import _ %q", p.ImportPath))
 	if err == nil {

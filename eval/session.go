@@ -66,6 +66,10 @@ type Config struct {
 	// Environ, if set, is the environment of the go commands that fetch the modules cells
 	// import (imports.go), read at each command; nil means the process's (which %env changes).
 	Environ func() []string
+
+	// Interpreting, if set, is told of each package of a module just before the interpreter
+	// reads its source (which can crash the process: a stack overflow can't be recovered).
+	Interpreting func(importPath string, module string)
 }
 
 // Cell is one notebook cell to run.
@@ -168,7 +172,7 @@ func New(cfg Config) (*Session, error) {
 		declared: map[string]cellPos{},
 		redef:    newRedefinitions(),
 		wake:     make(chan struct{}),
-		modules:  newModuleImports(cfg.Environ),
+		modules:  newModuleImports(cfg.Environ, cfg.Interpreting),
 	}
 	s.showFunc = reflect.ValueOf(s.show)
 	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(sessionLabel, fmt.Sprintf("%p", s)))

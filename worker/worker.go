@@ -8,6 +8,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -51,7 +52,12 @@ func Run(ctx context.Context, cfg Config) error {
 		// os.Exit with a nonzero status ends this process, as in a Go
 		// program; the kernel reports the status and starts a fresh
 		// worker. os.Exit(0) ends only the cell (see eval.Config.Exit).
-		Exit: os.Exit})
+		Exit: os.Exit,
+		// Before the interpreter reads a package of a module: should it crash the process
+		// there, the kernel finds this line above Go's report and names the package.
+		Interpreting: func(importPath, module string) {
+			fmt.Fprintf(os.Stderr, "%s%s (%s)\n", workerproto.InterpretingMarker, importPath, module)
+		}})
 	if err != nil {
 		return err
 	}
