@@ -7,7 +7,6 @@ import (
 	"go/scanner"
 	"go/token"
 	"io"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -44,9 +43,9 @@ type moduleImports struct {
 func newModuleImports(environ func() []string, interpreting func(string, string)) *moduleImports {
 	return &moduleImports{
 		interpreting: interpreting,
-		resolver: modules.New(modules.Config{Environ: environ}),
-		tree:     modules.NewTree(goPath),
-		failed:   map[string]*modules.Error{},
+		resolver:     modules.New(modules.Config{Environ: environ}),
+		tree:         modules.NewTree(goPath),
+		failed:       map[string]*modules.Error{},
 	}
 }
 
@@ -211,16 +210,6 @@ func (s *Session) importPackage(p *modules.Package, cause string) *modules.Error
 				"%s uses %s at %s, which the interpreter can't run in a package's source: "+
 					"pin a version of %s without it (%%go get %s@vX.Y.Z), or use the package in a program built with the Go toolchain",
 				intro, pr.What, p.Where(fmt.Sprintf("%s:%d:%d", pr.File, pr.Line, pr.Col)), p.Module.Path, p.Module.Path)}
-		}
-		if len(c.Errors) > 0 {
-			// The check stands in for the interpreter's, which can leave a half-made package
-			// behind: a package the Go toolchain builds fails here only for what the
-			// interpreter's standard library lacks.
-			te := c.Errors[0]
-			pos := te.Fset.Position(te.Pos)
-			return &modules.Error{Path: cause, Package: p.ImportPath, Module: p.Module, Msg: fmt.Sprintf(
-				"%s can't be interpreted: %s: %s; pin another version of %s (%%go get %s@vX.Y.Z), or use the package in a program built with the Go toolchain",
-				intro, p.Where(fmt.Sprintf("%s:%d:%d", filepath.Base(pos.Filename), pos.Line, pos.Column)), te.Msg, p.Module.Path, p.Module.Path)}
 		}
 	}
 	if s.modules.interpreting != nil {
