@@ -1,11 +1,14 @@
 package eval
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gokernel/gokernel/lib/display"
 
@@ -135,5 +138,38 @@ func TestGoMagic(t *testing.T) {
 		if e := ts.Go(t.Context(), tt.args, &out); e == nil || !strings.Contains(e.Value, tt.want) {
 			t.Errorf("%%go %s: %+v, want %q", tt.args, e, tt.want)
 		}
+	}
+}
+
+// An interrupt stops a fetch that hangs: the proxy accepts the connection and never answers.
+func TestInterruptAFetch(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // ends when ln is closed
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	ts := newModuleSession(t, "GOPROXY=http://"+ln.Addr().String())
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	start := time.Now()
+	out := ts.exec(ctx, `import "example.com/hangs"`)
+	if out.Err == nil || out.Err.Name != NameInterrupted {
+		t.Fatalf("an interrupted fetch: %+v, want %s", out.Err, NameInterrupted)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("the interrupted fetch took %v to stop", took)
+	}
+	// The session goes on, and the module can be imported once the proxy answers.
+	if got := ts.run(t, "1 + 1"); got != "2" {
+		t.Errorf("after the interrupt 1 + 1 = %s", got)
 	}
 }
