@@ -613,24 +613,3 @@ func (r *Resolver) List(ctx context.Context) ([]Module, error) {
 	}
 	return mods, nil
 }
-
-// Requirements returns the session module's requirements ("path version") and its go.sum, for
-// a program built with the same modules; nil when the session has none.
-func (r *Resolver) Requirements(ctx context.Context) ([]string, []byte) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.dir == "" {
-		return nil, nil
-	}
-	env, goPath, err := r.goEnv()
-	if err != nil {
-		return nil, nil
-	}
-	reqs := r.requires(ctx, goPath, env)
-	var out []string
-	for _, path := range slices.Sorted(maps.Keys(reqs)) {
-		out = append(out, path+" "+reqs[path])
-	}
-	sum, _ := os.ReadFile(filepath.Join(r.dir, "go.sum"))
-	return out, sum
-}
