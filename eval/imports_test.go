@@ -173,3 +173,17 @@ func TestInterruptAFetch(t *testing.T) {
 		t.Errorf("after the interrupt 1 + 1 = %s", got)
 	}
 }
+
+// A package named otherwise than its path's last element is known by its package clause's name,
+// and an import may name it anew.
+func TestImportedPackageName(t *testing.T) {
+	ts := newModuleSession(t)
+	ts.run(t, `import "example.com/go-shout"`)
+	if got := ts.run(t, `shout.Loud("hey")`); got != `"HEY!"` {
+		t.Errorf("shout.Loud = %s", got)
+	}
+	ts.run(t, `import yell "example.com/go-shout"`)
+	if got := ts.run(t, `yell.Loud("ho")`); got != `"HO!"` {
+		t.Errorf("yell.Loud = %s", got)
+	}
+}
