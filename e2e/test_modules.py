@@ -126,6 +126,13 @@ def test_an_unknown_module_names_the_line(modules_kernel):
     assert "spelling" in e["evalue"], e["evalue"]
 
 
+def test_a_compiled_cell_uses_the_sessions_modules(modules_kernel):
+    kc, _ = modules_kernel
+    r = run(kc, '%%compile -race\nvar g errgroup.Group\ng.SetLimit(2)\nfor i := 1; i <= 3; i++ {\n\tg.Go(func() error { return nil })\n}\nfmt.Println("compiled:", g.Wait())', timeout=300)
+    assert r.content["status"] == "ok", r.error()
+    assert r.stdout() == "compiled: <nil>\n", r.stdout()
+
+
 def test_a_package_that_crashes_the_interpreter_is_named(modules_kernel):
     # Last in this file: the crash restarts the kernel's interpreter. golang.org/x/text's
     # unicode/norm makes yaegi overflow its stack building a type; Go can't recover that.

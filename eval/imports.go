@@ -208,7 +208,7 @@ func (s *Session) importPackage(p *modules.Package, cause string) *modules.Error
 			pr := probs[0]
 			return &modules.Error{Path: cause, Package: p.ImportPath, Module: p.Module, Msg: fmt.Sprintf(
 				"%s uses %s at %s, which the interpreter can't run in a package's source: "+
-					"pin a version of %s without it (%%go get %s@vX.Y.Z), or use the package in a program built with the Go toolchain",
+					"pin a version of %s without it (%%go get %s@vX.Y.Z), or use the package in a %%%%compile cell, built with the Go toolchain",
 				intro, pr.What, p.Where(fmt.Sprintf("%s:%d:%d", pr.File, pr.Line, pr.Col)), p.Module.Path, p.Module.Path)}
 		}
 	}
@@ -232,7 +232,7 @@ func (s *Session) importPackage(p *modules.Package, cause string) *modules.Error
 		first = fmt.Sprintf("it imports %s, which the interpreter's standard library lacks (it has Go 1.22's, and some of Go 1.23–1.26)", m[1])
 	}
 	return &modules.Error{Path: cause, Package: p.ImportPath, Module: p.Module, Msg: fmt.Sprintf(
-		"%s can't be interpreted: %s; pin another version of %s (%%go get %s@vX.Y.Z), or use the package in a program built with the Go toolchain",
+		"%s can't be interpreted: %s; pin another version of %s (%%go get %s@vX.Y.Z), or use the package in a %%%%compile cell, built with the Go toolchain",
 		intro, first, p.Module.Path, p.Module.Path)}
 }
 

@@ -114,6 +114,10 @@ go command reaches the proxy, the cell shows a status line: ` + "`fetching golan
 - ` + "`%go get module@version`" + ` pins a version before the first import of the module (` + "`@latest`" + `,
   ` + "`@none`" + ` too); without a pin, the first import takes the newest version.
 - ` + "`%go list`" + ` lists the session's modules: version, pinned or not, the packages imported.
+- A ` + "`%%compile`" + ` cell, built with the Go toolchain, imports the packages of the session's
+  modules at the same versions: a package the interpreter refuses (cgo, assembly, ` + "`unsafe`" + `, a
+  construct it lacks) runs there. For a module whose import was refused before the session
+  took it (cgo, assembly), ` + "`%go get`" + ` it first, as the message says.
 - The interpreter can't unload a package: once a package of a module is imported, another
   version of that module (a pin, or an import whose requirements need a newer one) is refused
   with what to do: ` + "`%reset`" + `, then ` + "`%go get`" + ` before the imports.
@@ -156,7 +160,7 @@ while it builds a type. Go can't recover from that; the kernel restarts the inte
 
 What the refusals have in common: ` + "`golang.org/x/sys/unix`" + ` (fatih/color's terminal check) and
 gonum's kernels have functions in assembly, and go-cmp reads values through ` + "`unsafe`" + `. None of
-them can be interpreted; a program built with the Go toolchain can use them. go-humanize v1.1.0
+them can be interpreted; a ` + "`%%compile`" + ` cell can use them. go-humanize v1.1.0
 uses the builtin ` + "`max`" + ` in its source, which the interpreter lacks there (cells get it from the cell
 compiler, packages don't); in v1.0.1 the interpreter trips over an untyped float constant.
 `

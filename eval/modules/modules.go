@@ -374,8 +374,8 @@ func (r *Resolver) check(l *listed, want []string, env []string) (*Package, erro
 			}
 			return nil, &Error{Path: pathFor(l, want), Package: l.ImportPath, Module: p.Module,
 				Msg: fmt.Sprintf("package %s (%s)%s is written partly in assembly (%s): func %s at %s has no Go body, and the interpreter runs Go source only; "+
-					"cells can't import it; a program built with the Go toolchain (go build) can",
-					l.ImportPath, p.Module, importedBy(l, want), strings.Join(sfiles, ", "), fn, p.Where(at))}
+					"a %%%%compile cell, built with the Go toolchain, can use it once the session has its module (%%go get %s)",
+					l.ImportPath, p.Module, importedBy(l, want), strings.Join(sfiles, ", "), fn, p.Where(at), getArg(l, want))}
 		}
 	}
 	return p, nil
@@ -405,7 +405,18 @@ func cgoError(l *listed, file string, want []string) error {
 	p := &Package{ImportPath: l.ImportPath, Module: mod}
 	return &Error{Path: pathFor(l, want), Package: l.ImportPath, Module: mod,
 		Msg: fmt.Sprintf("package %s (%s)%s needs cgo (%s imports \"C\"), and the interpreter runs Go source only: "+
-			"cells can't import it; a program built with the Go toolchain and a C compiler (go build) can", l.ImportPath, mod, importedBy(l, want), p.Where(file))}
+			"a %%%%compile cell, built with the Go toolchain and a C compiler, can use it once the session has its module (%%go get %s)",
+		l.ImportPath, mod, importedBy(l, want), p.Where(file), getArg(l, want))}
+}
+
+// getArg is the %go get argument that gives the session the module of the package a cell
+// imported: the package's own path, which go get resolves to its module, or the dependency's
+// module at its version when the cell's import brought it.
+func getArg(l *listed, want []string) string {
+	if p := pathFor(l, want); p != l.ImportPath || l.Module == nil {
+		return p + "@latest"
+	}
+	return l.Module.Path + "@" + l.Module.Version
 }
 
 // importedBy says which import of the cell brought a dependency: ", which x imports,".
@@ -612,4 +623,25 @@ func (r *Resolver) List(ctx context.Context) ([]Module, error) {
 		mods = append(mods, m)
 	}
 	return mods, nil
+}
+
+// Requirements returns the session module's requirements ("path version", sorted) and its
+// go.sum, for a program built with the same modules; nil when the session has none.
+func (r *Resolver) Requirements(ctx context.Context) ([]string, []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dir == "" {
+		return nil, nil
+	}
+	env, goPath, err := r.goEnv()
+	if err != nil {
+		return nil, nil
+	}
+	reqs := r.requires(ctx, goPath, env)
+	var out []string
+	for _, path := range slices.Sorted(maps.Keys(reqs)) {
+		out = append(out, path+" "+reqs[path])
+	}
+	sum, _ := os.ReadFile(filepath.Join(r.dir, "go.sum"))
+	return out, sum
 }
