@@ -406,7 +406,7 @@ func cgoError(l *listed, file string, want []string) error {
 	return &Error{Path: pathFor(l, want), Package: l.ImportPath, Module: mod,
 		Msg: fmt.Sprintf("package %s (%s)%s needs cgo (%s imports \"C\"), and the interpreter runs Go source only: "+
 			"a %%%%compile cell, built with the Go toolchain and a C compiler, can use it once the session has its module (%%go get %s)",
-		l.ImportPath, mod, importedBy(l, want), p.Where(file), getArg(l, want))}
+			l.ImportPath, mod, importedBy(l, want), p.Where(file), getArg(l, want))}
 }
 
 // getArg is the %go get argument that gives the session the module of the package a cell
