@@ -317,7 +317,7 @@ func (f *fetchStatus) done(err error, pkgs []*modules.Package) {
 	}
 	took := fmt.Sprintf("%.1f s", time.Since(f.start).Seconds())
 	if err != nil {
-		f.h.Text("fetching " + f.what + ": failed after " + took)
+		f.h.Text("fetching " + f.what + ": stopped after " + took + ", see the error")
 		return
 	}
 	var mods []string
