@@ -10,11 +10,11 @@ import (
 	"github.com/gokernel/gokernel/eval/modules/modulestest"
 )
 
-// A compiled cell imports the packages of the modules the session uses, at the versions the
-// interpreter has: here from the test proxy of package modules, offline.
-func TestRunWithTheSessionsModules(t *testing.T) {
-	env := modulestest.Env(t, "../eval/modules/testdata/proxy")
-	for _, kv := range env { // the build's go command reads the process's environment
+// moduleSession is a session whose modules, and the builds' go commands, come from the test
+// proxy of package modules: offline.
+func moduleSession(t *testing.T) *eval.Session {
+	t.Helper()
+	for _, kv := range modulestest.Env(t, "../eval/modules/testdata/proxy") { // the build reads the process's environment
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
@@ -23,7 +23,14 @@ func TestRunWithTheSessionsModules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// A compiled cell imports the packages of the modules the session uses, at the versions the
+// interpreter has: here from the test proxy of package modules, offline.
+func TestRunWithTheSessionsModules(t *testing.T) {
+	s := moduleSession(t)
 	var out strings.Builder
 	if e := s.Go(t.Context(), "get example.com/greet@v1.0.0", &out); e != nil {
 		t.Fatal(e)
@@ -51,17 +58,7 @@ func TestRunWithTheSessionsModules(t *testing.T) {
 
 // A package the interpreter refuses runs in a compiled cell, as its error says.
 func TestRunWhatTheInterpreterRefuses(t *testing.T) {
-	env := modulestest.Env(t, "../eval/modules/testdata/proxy")
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv(modules.CacheEnv, t.TempDir())
-	s, err := eval.New(eval.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := moduleSession(t)
 	o := s.Execute(t.Context(), eval.Cell{Name: "cell[1]", Code: `import "example.com/weird"`})
 	if o.Err == nil || !strings.Contains(o.Err.Value, "range over an integer") || !strings.Contains(o.Err.Value, "%%compile cell") {
 		t.Fatalf("importing example.com/weird: %+v", o.Err)

@@ -598,10 +598,9 @@ type Module struct {
 	Packages []string // the packages of it that cells imported (or their packages import)
 }
 
-// List returns the modules of the session: every module its module requires.
-func (r *Resolver) List(ctx context.Context) ([]Module, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// current returns the session module's requirements, none before its first resolution. r.mu
+// is held.
+func (r *Resolver) current(ctx context.Context) (map[string]string, error) {
 	if r.dir == "" {
 		return nil, nil
 	}
@@ -609,7 +608,17 @@ func (r *Resolver) List(ctx context.Context) ([]Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	reqs := r.requires(ctx, goPath, env)
+	return r.requires(ctx, goPath, env), nil
+}
+
+// List returns the modules of the session: every module its module requires.
+func (r *Resolver) List(ctx context.Context) ([]Module, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	reqs, err := r.current(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var mods []Module
 	for _, path := range slices.Sorted(maps.Keys(reqs)) {
 		m := Module{Version: Version{path, reqs[path]}}
@@ -630,14 +639,10 @@ func (r *Resolver) List(ctx context.Context) ([]Module, error) {
 func (r *Resolver) Requirements(ctx context.Context) ([]string, []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.dir == "" {
+	reqs, err := r.current(ctx)
+	if err != nil || len(reqs) == 0 {
 		return nil, nil
 	}
-	env, goPath, err := r.goEnv()
-	if err != nil {
-		return nil, nil
-	}
-	reqs := r.requires(ctx, goPath, env)
 	var out []string
 	for _, path := range slices.Sorted(maps.Keys(reqs)) {
 		out = append(out, path+" "+reqs[path])
