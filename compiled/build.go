@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/lib"
+	"golang.org/x/mod/semver"
 )
 
 // CacheEnv names the folder compiled cells' programs are built in and kept; by default the
@@ -65,9 +66,17 @@ func moduleFiles(prog *program) (map[string][]byte, error) {
 		files[name] = []byte(text)
 	}
 	gomod := "module gokernel\n\ngo " + goVersion + "\n"
+	var reqs []string
+	var sum string
 	if prog.images {
-		gomod += "\nrequire (\n\t" + strings.Join(requires, "\n\t") + "\n)\n"
-		files["go.sum"] = []byte(goSum)
+		reqs, sum = requires, goSum
+	}
+	if len(prog.modules) > 0 {
+		reqs, sum = mergeRequires(reqs, prog.modules), sum+string(prog.goSum)
+	}
+	if len(reqs) > 0 {
+		gomod += "\nrequire (\n\t" + strings.Join(reqs, "\n\t") + "\n)\n"
+		files["go.sum"] = []byte(sum)
 	}
 	files["go.mod"] = []byte(gomod)
 	err := fs.WalkDir(lib.Sources, ".", func(path string, d fs.DirEntry, err error) error {
@@ -82,6 +91,24 @@ func moduleFiles(prog *program) (map[string][]byte, error) {
 		return nil
 	})
 	return files, err
+}
+
+// mergeRequires joins the notebook packages' requirements and the session's ("path version"):
+// of a module both require, the higher version, as the go command's minimal version selection
+// would take.
+func mergeRequires(notebook, session []string) []string {
+	versions := map[string]string{}
+	for _, r := range slices.Concat(notebook, session) {
+		path, v, _ := strings.Cut(r, " ")
+		if have, ok := versions[path]; !ok || semver.Compare(v, have) > 0 {
+			versions[path] = v
+		}
+	}
+	var out []string
+	for _, path := range slices.Sorted(maps.Keys(versions)) {
+		out = append(out, path+" "+versions[path])
+	}
+	return out
 }
 
 // cacheKey is the name of a program's binary in the cache: a hash of everything the build
@@ -121,7 +148,9 @@ func build(ctx context.Context, tc *toolchain, dir, bin string, race bool, files
 		}
 	}
 	out := filepath.Join(work, "program")
-	args := []string{"build", "-trimpath", "-tags", Tag, "-v", "-o", out}
+	// -mod=mod: the go command completes go.mod and go.sum where the session's modules and the
+	// notebook packages' need it (a higher version of a shared module may need more).
+	args := []string{"build", "-mod=mod", "-trimpath", "-tags", Tag, "-v", "-o", out}
 	if race {
 		args = append(args, "-race")
 	}

@@ -29,6 +29,8 @@ type program struct {
 	cells   map[string]string // the directives' names of the cells → their names in the notebook
 	result  *position         // the final expression, when the program shows its value
 	vars    map[string]bool   // the names earlier cells gave values to
+	modules []string          // the session's modules ("path version"), which the program requires
+	goSum   []byte            // and their go.sum
 }
 
 // thisCell is the name of the compiled cell in the program's line directives.
@@ -84,6 +86,7 @@ func assemble(cell Cell, session eval.Declarations, show bool) (*program, []cell
 	for _, v := range session.Vars {
 		prog.vars[v] = true
 	}
+	prog.modules, prog.goSum = session.Modules, session.GoSum
 	pieces, err := eval.Outline(cell.Code)
 	if err != nil {
 		var errs []cellError
@@ -192,13 +195,25 @@ func (a *assembler) sort() {
 func (a *assembler) checkImports() {
 	for _, p := range a.imports {
 		for _, path := range p.Paths {
-			if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") {
+			if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") && !a.fromModule(path) {
 				line, col := a.find(p, strconv.Quote(path))
-				a.errorf(line, col, "package %s is not available: compiled cells import the standard library "+
-					"and the notebook packages (gokernel/display, progress, timeline, coro), not other modules", path)
+				a.errorf(line, col, "package %s is not available: compiled cells import the standard library, "+
+					"the notebook packages (gokernel/display, progress, timeline, coro) and the packages of the modules "+
+					"the session uses; import it in a cell first, or pin its module with %%go get module@version", path)
 			}
 		}
 	}
+}
+
+// fromModule tells whether a package is of one of the session's modules.
+func (a *assembler) fromModule(path string) bool {
+	for _, m := range a.prog.modules {
+		mod, _, _ := strings.Cut(m, " ")
+		if path == mod || strings.HasPrefix(path, mod+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // find returns where the first occurrence of text in piece p is, or p's start.

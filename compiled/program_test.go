@@ -102,7 +102,7 @@ func TestAssembleRefuses(t *testing.T) {
 		{"func main beside statements", "\nfmt.Println(1)\nfunc main() {}",
 			"cell[3]:2:1: this cell has a func main and statements outside it: a compiled cell is a whole program (with func main) or the body of main, not both"},
 		{"another module", "\nimport \"github.com/x/y\"\ny.Do()",
-			"cell[3]:2:8: package github.com/x/y is not available: compiled cells import the standard library and the notebook packages (gokernel/display, progress, timeline, coro), not other modules"},
+			"cell[3]:2:8: package github.com/x/y is not available: compiled cells import the standard library, the notebook packages (gokernel/display, progress, timeline, coro) and the packages of the modules the session uses; import it in a cell first, or pin its module with %go get module@version"},
 		{"a syntax error", "\nx := (1 +\n", "cell[3]:2:10: expected operand, found the end of the cell"},
 	}
 	for _, tt := range tests {

@@ -72,6 +72,14 @@ type Config struct {
 	// go run: the cell ends without error, every goroutine of the cells is stopped as at a
 	// program's end, and the session keeps its names; Exit is not called.
 	Exit func(code int)
+
+	// Environ, if set, is the environment of the go commands that fetch the modules cells
+	// import (imports.go), read at each command; nil means the process's (which %env changes).
+	Environ func() []string
+
+	// Interpreting, if set, is told of each package of a module just before the interpreter
+	// reads its source (which can crash the process: a stack overflow can't be recovered).
+	Interpreting func(importPath string, module string)
 }
 
 // Cell is one notebook cell to run.
@@ -111,6 +119,7 @@ type Session struct {
 	redef    redefinitions     // the units of the cells, for redefinitions (redefine.go)
 	sources  *sourceBook       // the declarations' sources, for compiled cells (sources.go)
 	importer *gotypes.Importer // the type check's packages (modern.go)
+	modules  *moduleImports    // the packages of modules cells import (imports.go)
 
 	cellsMu  sync.RWMutex
 	cells    map[int]cellSource // by sequence number, for positions and tracebacks
@@ -182,6 +191,7 @@ func New(cfg Config) (*Session, error) {
 		declared: map[string]cellPos{},
 		redef:    newRedefinitions(),
 		wake:     make(chan struct{}),
+		modules:  newModuleImports(cfg.Environ, cfg.Interpreting),
 	}
 	s.showFunc = reflect.ValueOf(s.show)
 	if s.crash != nil {
@@ -190,8 +200,8 @@ func New(cfg Config) (*Session, error) {
 	guard.Register((*reporter)(s))
 	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(sessionLabel, fmt.Sprintf("%p", s)))
 	s.yi = yaegi.New(yaegi.Options{
-		GoPath:               "/nonexistent/gokernel", // cells import native packages only
-		SourcecodeFilesystem: emptyFS{},
+		GoPath:               goPath, // native packages, and the packages of modules (imports.go)
+		SourcecodeFilesystem: s.modules.tree,
 		Stdin:                stdin,
 		Stdout:               stdout,
 		Stderr:               s.filter,
@@ -247,6 +257,9 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 			out = Outcome{Err: &workerproto.Error{Name: NameRuntime, Value: fmt.Sprintf("internal error: %v", r)}}
 		}
 	}()
+	if e := s.resolveImports(ctx, seq, cell.Code); e != nil {
+		return Outcome{Err: e}
+	}
 	prog, err := compile.Compile(s.env, compile.Cell{Seq: seq, Name: name, Src: cell.Code})
 	if err != nil {
 		var list compile.ErrorList

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"go/ast"
 	"maps"
 	"slices"
@@ -65,6 +66,12 @@ type Declarations struct {
 	Decls   []Declaration     // the live declarations, in the order they were evaluated
 	Imports map[string]string // package name → import path, for every package cells imported
 	Vars    []string          // the names cells gave values to (var, :=), sorted
+
+	// Modules are the session's modules ("path version", as a go.mod requires them, sorted)
+	// and GoSum their go.sum, for a program that imports the packages cells import; empty
+	// while cells import none.
+	Modules []string
+	GoSum   []byte
 }
 
 // sourceBook is the session's record of declarations.
@@ -83,6 +90,7 @@ type sourceBook struct {
 // redefined func or type has its latest source. It is not safe to call while a cell runs.
 func (s *Session) Declarations() Declarations {
 	d := Declarations{Imports: maps.Clone(s.env.Imports)}
+	d.Modules, d.GoSum = s.modules.resolver.Requirements(context.Background())
 	b := s.sources
 	if b == nil {
 		return d

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"github.com/gokernel/gokernel/lib"
 	"github.com/gokernel/gokernel/lib/display"
-	"io/fs"
 	"path"
 	"reflect"
 	"strings"
@@ -113,12 +112,4 @@ func (s *Session) overrides() (yaegi.Exports, map[reflect.Value][]reflect.Type) 
 		},
 	}
 	return exports, map[reflect.Value][]reflect.Type{fatal: printTypes, fatalf: printTypes, fatalln: printTypes}
-}
-
-// emptyFS is the interpreter's source file system: cells import only native packages, and
-// nothing is read from disk.
-type emptyFS struct{}
-
-func (emptyFS) Open(name string) (fs.File, error) {
-	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }

@@ -8,13 +8,18 @@ import (
 
 // Magics are a cell's first line that is not blank when it starts with %
 // (workerproto.ParseMagic, which the worker reads cells with too). The worker
-// runs %time, %env and %%compile; the kernel runs %help and %reset, and
+// runs %time, %env, %go and %%compile; the kernel runs %help and %reset, and
 // refuses the rest.
 const magicHelp = `Magics (a cell's first line):
   %time [code]        run the cell, then print its wall time and CPU time
   %env                list the interpreter's environment variables
   %env NAME           print one variable
   %env NAME=value     set a variable for the interpreter and the processes it starts
+                      (GOPROXY, GOFLAGS... count for the next fetch of a module)
+  %go get module@version ...
+                      pin a module the cells import packages of (before the first import
+                      of it: the interpreter can't change a package it has loaded)
+  %go list            the modules the session uses, their versions and imported packages
   %%compile [-race] [-- args...]
                       build the cell with the Go toolchain and run it as a program (the body
                       of main, or a whole program): compiled speed, and -race for the race
@@ -29,7 +34,7 @@ type magic int
 
 const (
 	noMagic     magic = iota // plain Go
-	workerMagic              // %time, %env, %%compile: the worker runs it
+	workerMagic              // %time, %env, %go, %%compile: the worker runs it
 	helpMagic
 	resetMagic
 )
@@ -43,13 +48,13 @@ func parseMagic(code string) (magic, *workerproto.Error) {
 	}
 	name := m.Name
 	switch name {
-	case "%time", "%env", "%%compile":
+	case "%time", "%env", "%go", "%%compile":
 		return workerMagic, nil
 	case "%help":
 		return helpMagic, nil
 	case "%reset":
 		return resetMagic, nil
 	}
-	msg := fmt.Sprintf("unknown magic %s: the magics are %%time, %%env, %%%%compile, %%reset and %%help", name)
+	msg := fmt.Sprintf("unknown magic %s: the magics are %%time, %%env, %%go, %%%%compile, %%reset and %%help", name)
 	return noMagic, &workerproto.Error{Name: "UsageError", Value: msg, Traceback: []string{"UsageError: " + msg}}
 }

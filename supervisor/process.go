@@ -301,6 +301,15 @@ func (w *process) death() *workerproto.Error {
 		return &workerproto.Error{Name: note.name, Value: note.value, Traceback: append(tb, stateLost)}
 	}
 	name, value, trace := explainCrash(crash)
+	if pkg := interpreting(crash); pkg != "" && name != "" {
+		if strings.HasPrefix(value, "stack overflow") {
+			value = "stack overflow"
+		}
+		value = fmt.Sprintf("the interpreter crashed (%s) while it read the source of package %s: "+
+			"that package can't be interpreted; pin another version of its module (%%go get module@version) "+
+			"or use the package in a program built with the Go toolchain", value, pkg)
+		trace = nil
+	}
 	if name == "" {
 		name, value = "Exit", describeExit(w.exitErr)
 		if strings.TrimSpace(crash) == "" && strings.HasSuffix(value, "status 2") {
@@ -330,6 +339,17 @@ func describeExit(err error) string {
 		return "the interpreter exited with status 0"
 	}
 	return "the interpreter stopped: " + err.Error()
+}
+
+// interpreting returns the package of a module the worker was interpreting when it crashed, as
+// its last InterpretingMarker line says, when the crash is in the interpreter's import of source.
+func interpreting(report string) string {
+	i := strings.LastIndex(report, workerproto.InterpretingMarker)
+	if i < 0 || !strings.Contains(report[i:], "yaegi/interp.(*Interpreter).importSrc(") {
+		return ""
+	}
+	line, _, _ := strings.Cut(report[i+len(workerproto.InterpretingMarker):], "\n")
+	return line
 }
 
 // explainCrash reads Go's crash report: "panic: ...", "fatal error: ...",

@@ -302,3 +302,17 @@ func TestExplainCrash(t *testing.T) {
 		}
 	}
 }
+
+func TestInterpretingNamesThePackage(t *testing.T) {
+	marker := workerproto.InterpretingMarker + "example.com/a (example.com/a@v1.0.0)\n" + workerproto.InterpretingMarker + "example.com/b (example.com/b@v1.0.0)\n"
+	crash := "runtime: goroutine stack exceeds 1000000000-byte limit\nfatal error: stack overflow\n\ngoroutine 7 [running]:\n" +
+		"github.com/traefik/yaegi/interp.(*Interpreter).importSrc(0xc0, {0xc1, 0x4})\n"
+	if got := interpreting(marker + crash); got != "example.com/b (example.com/b@v1.0.0)" {
+		t.Errorf("interpreting = %q, want the package read last", got)
+	}
+	// A later crash elsewhere, after the import went well, is not blamed on the package.
+	other := strings.Replace(crash, "github.com/traefik/yaegi/interp.(*Interpreter).importSrc", "main.recurse", 1)
+	if got := interpreting(marker + other); got != "" {
+		t.Errorf("interpreting = %q for a crash outside an import", got)
+	}
+}

@@ -18,6 +18,7 @@ import (
 //
 //	%time        on a cell's first line: run the rest, then print its wall and CPU time
 //	%env         list the environment; %env NAME shows one variable; %env NAME=value sets it
+//	%go          %go get module@version pins a module of the session; %go list lists them
 //
 // The kernel handles %help and %reset and refuses unknown magics before a
 // cell gets here.
@@ -40,6 +41,8 @@ func runMagic(ctx context.Context, sess *eval.Session, cell eval.Cell, stdout io
 		return out, true
 	case "%env":
 		return eval.Outcome{Err: env(m.Args, stdout)}, true
+	case "%go":
+		return eval.Outcome{Err: sess.Go(ctx, m.Args, stdout)}, true
 	}
 	return eval.Outcome{}, false
 }

@@ -8,6 +8,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -52,11 +53,17 @@ func Run(ctx context.Context, cfg Config) error {
 		// os.Exit with a nonzero status ends this process, as in a Go
 		// program; the kernel reports the status and starts a fresh
 		// worker. os.Exit(0) ends only the cell (see eval.Config.Exit).
-		Exit: os.Exit})
+		Exit: os.Exit,
+		// Before the interpreter reads a package of a module: should it crash the process
+		// there, the kernel finds this line above Go's report and names the package.
+		Interpreting: func(importPath, module string) {
+			fmt.Fprintf(os.Stderr, "%s%s (%s)\n", workerproto.InterpretingMarker, importPath, module)
+		}})
 	if err != nil {
 		return err
 	}
 	sess := w.sess
+	defer sess.Close() // the session's module folder (the module cache stays)
 	// The process's standard logger writes where the cells' log.Println does (log.Default,
 	// slog's default logger and net/http's error log go through it), not to fd 2, which is
 	// for Go's own crash reports.

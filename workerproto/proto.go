@@ -40,6 +40,11 @@ const (
 	FDCellStderr = 5 // the cells' stderr, a pipe the kernel publishes
 )
 
+// InterpretingMarker starts the line the worker writes to FDCrash before the interpreter reads
+// a package of a module from source ("gokernel: interpreting package path (module@version)"):
+// when the interpreter crashes the process there, the kernel names the package.
+const InterpretingMarker = "gokernel: interpreting package "
+
 // InstalledGoEnv names the variable of kernel.json's env in which `gokernel install` records
 // the go command it found; the worker builds compiled cells with it when there is no go on the
 // kernel's PATH (as when Jupyter starts from a desktop launcher).

@@ -41,6 +41,9 @@ type Importer struct {
 	named    map[reflect.Type]*types.Named
 	fset     *token.FileSet            // positions of the interpreted sources
 	checked  map[string]*types.Package // interpreted sources by their GoPath
+
+	sources      map[string]Source   // the packages of modules (source.go)
+	sourceChecks map[string]*Checked // and their checks
 }
 
 // New returns an Importer over tables; a later table's symbol wins over an earlier one's.
@@ -98,7 +101,7 @@ func (im *Importer) Has(importPath string) bool {
 		return true
 	}
 	_, ok := im.tables[importPath]
-	return ok
+	return ok || im.HasSource(importPath)
 }
 
 // load returns the package of an import path, building it if needed. im.mu is held.
@@ -127,6 +130,13 @@ func (im *Importer) load(importPath string) (*types.Package, error) {
 }
 
 func (im *Importer) build(importPath string) (*types.Package, error) {
+	if src, ok := im.sources[importPath]; ok {
+		p, err := im.checkSource(src)
+		if err == nil {
+			im.pkgs[importPath] = p
+		}
+		return p, err
+	}
 	mp, interpreted := modern.Lookup(importPath)
 	if interpreted && mp.Whole {
 		p, err := im.check(mp, importPath)

@@ -1,0 +1,3 @@
+module example.com/go-shout
+
+go 1.21

@@ -1,0 +1,3 @@
+module example.com/weird
+
+go 1.23
