@@ -65,11 +65,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "run":
-		return runKernel(ctx, rest, stderr)
+		return profiled("kernel", func() error { return runKernel(ctx, rest, stderr) })
 	case "install":
 		return install(rest, stdout)
 	case "worker":
-		return runWorker(ctx)
+		return profiled("worker", func() error { return runWorker(ctx) })
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "gokernel", version)
 		return nil
@@ -79,6 +79,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
 	}
+}
+
+// profiled runs f, profiling it when GOKERNEL_CPUPROFILE asks (profile.go).
+func profiled(role string, f func() error) error {
+	stop, err := startProfile(role)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	return f()
 }
 
 func runKernel(ctx context.Context, args []string, stderr io.Writer) error {

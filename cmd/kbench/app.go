@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,6 +41,7 @@ type bench struct {
 	launcher *launch.Launcher
 	goK, pyK kind
 	workshop int // kernels started at once
+	cells    int // measured trivial cells in the round trip group
 }
 
 // Run parses args and runs the benchmark or the soak test.
@@ -51,8 +53,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	python := fs.String("python", "/usr/bin/python3", "the Python that has ipykernel")
 	only := fs.String("only", "", "comma-separated groups to run (default all): "+strings.Join(groups, ","))
 	workshop := fs.Int("workshop", 40, "kernels started at once in the workshop group")
+	cells := fs.Int("cells", rttRuns, "measured trivial cells in the roundtrip group (after 50 to warm up)")
 	soak := fs.Bool("soak", false, "soak test: many cells in a row against one gokernel")
 	n := fs.Int("n", 10000, "cells in the soak test")
+	profile := fs.String("profile", "", "gokernel and its workers write CPU profiles into this folder (GOKERNEL_CPUPROFILE)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -92,7 +96,15 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	b := &bench{log: log, launcher: launcher, goK: goK, pyK: pyK, workshop: *workshop}
+	if *profile != "" {
+		if err := profileInto(&goK, *profile); err != nil {
+			return err
+		}
+		defer fmt.Fprintf(m.stderr, "kbench: CPU profiles in %s; read them with\n"+
+			"  go tool pprof -top %s %s/kernel-*.pprof\n  go tool pprof -top %s %s/worker-*.pprof\n",
+			*profile, *gokernel, *profile, *gokernel, *profile)
+	}
+	b := &bench{log: log, launcher: launcher, goK: goK, pyK: pyK, workshop: *workshop, cells: max(*cells, 1)}
 
 	if *soak {
 		res, err := b.soak(ctx, *n)
@@ -134,6 +146,25 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(rep.Errors) > 0 {
 		return fmt.Errorf("%d group(s) failed: %s", len(rep.Errors), strings.Join(mapsKeys(rep.Errors), ", "))
 	}
+	return nil
+}
+
+// profileInto has every gokernel that k starts, and its workers, write CPU
+// profiles into dir.
+func profileInto(k *kind, dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return err
+	}
+	env := maps.Clone(k.spec.Env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env["GOKERNEL_CPUPROFILE"] = abs
+	k.spec.Env = env
 	return nil
 }
 
