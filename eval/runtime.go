@@ -33,7 +33,6 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 // chunkStart tracks whether a statement chunk began running its code.
 type chunkStart struct {
 	id        int64
-	g         int64         // the goroutine running it, set by Begin
 	started   chan struct{} // closed by Begin
 	abandoned bool          // cancelled before Begin: Begin stops it
 	once      sync.Once
@@ -57,7 +56,6 @@ func (s *Session) begin(id int64) {
 	c := s.chunk
 	stale := c == nil || c.id != id
 	if !stale {
-		c.g = goroutineID()
 		c.once.Do(func() { close(c.started) })
 	}
 	stop := stale || c.abandoned
@@ -303,11 +301,20 @@ func (f *stderrFilter) take(g int64) []string {
 }
 
 // goroutineID returns the current goroutine's number, from the header of its stack trace.
-// Only used on rare paths: a panic line, the start of a statement chunk.
+// Only used on rare paths (a panic line): runtime.Stack walks the whole stack, about a
+// microsecond per frame, and yaegi's stacks are deep.
 func goroutineID() int64 {
 	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	return stackGoroutine(buf[:runtime.Stack(buf[:], false)])
+}
+
+// stackGoroutine returns the goroutine number in the header of a stack trace,
+// "goroutine 7 [running]:", or 0.
+func stackGoroutine(stack []byte) int64 {
+	b, ok := bytes.CutPrefix(stack, []byte("goroutine "))
+	if !ok {
+		return 0
+	}
 	if i := bytes.IndexByte(b, ' '); i > 0 {
 		b = b[:i]
 	}

@@ -359,10 +359,8 @@ func (s *Session) evalError(err error, started *chunkStart) (compiled bool, e *w
 	}
 	var lines []string
 	if started != nil {
-		s.mu.Lock()
-		g := started.g
-		s.mu.Unlock()
-		lines = s.filter.take(g)
+		// The panic's stack is the chunk's goroutine's, which wrote the panic lines.
+		lines = s.filter.take(stackGoroutine(pe.Stack))
 	}
 	if code, ok := exitCode(pe.Value); ok {
 		return true, exitError(code, "")
