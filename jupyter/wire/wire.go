@@ -230,7 +230,8 @@ func Decode(frames [][]byte, s *Signer) (*Message, error) {
 		m.Buffers = rest[signedFrames:len(rest):len(rest)]
 	}
 
-	if !isJSONObject(header) {
+	// Unmarshal validates the header: only its first byte is left to check.
+	if h := bytes.TrimLeft(header, " \t\r\n"); len(h) == 0 || h[0] != '{' {
 		return nil, fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
 	}
 	if err := json.Unmarshal(header, &m.Header); err != nil {
@@ -275,7 +276,7 @@ func Encode(m *Message, s *Signer) ([][]byte, error) {
 	frames = append(frames, m.Identities...)
 	frames = append(frames,
 		[]byte(Delimiter),
-		[]byte(s.Sign(header, out.ParentHeader, out.Metadata, out.Content)),
+		s.appendSign(nil, header, out.ParentHeader, out.Metadata, out.Content),
 		header,
 		out.ParentHeader,
 		out.Metadata,
