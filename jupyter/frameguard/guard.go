@@ -58,12 +58,16 @@ func Endpoint(ep string) string {
 	return guardedScheme(scheme) + "://" + rest
 }
 
-// guarded is a zmq4 transport over tcp or unix sockets whose accepted
-// connections are frame-guarded.
+// guarded is a zmq4 transport over tcp or unix sockets whose connections,
+// accepted or dialed, are frame-guarded.
 type guarded struct{ network string }
 
 func (g guarded) Dial(ctx context.Context, d transport.Dialer, addr string) (net.Conn, error) {
-	return d.DialContext(ctx, g.network, addr)
+	c, err := d.DialContext(ctx, g.network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return newFrameGuard(c), nil
 }
 
 func (g guarded) Listen(ctx context.Context, addr string) (net.Listener, error) {
