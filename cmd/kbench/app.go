@@ -40,8 +40,9 @@ type bench struct {
 	log      *slog.Logger
 	launcher *launch.Launcher
 	goK, pyK kind
-	workshop int // kernels started at once
-	cells    int // measured trivial cells in the round trip group
+	workshop int  // kernels started at once
+	cells    int  // measured trivial cells in the round trip group
+	plain    bool // the client dials zmq4's own tcp, not the kernel's transport
 }
 
 // Run parses args and runs the benchmark or the soak test.
@@ -54,6 +55,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	only := fs.String("only", "", "comma-separated groups to run (default all): "+strings.Join(groups, ","))
 	workshop := fs.Int("workshop", 40, "kernels started at once in the workshop group")
 	cells := fs.Int("cells", rttRuns, "measured trivial cells in the roundtrip group (after 50 to warm up)")
+	plain := fs.Bool("plain", false, "the client uses zmq4's own tcp (frame by frame) instead of the kernel's transport")
 	soak := fs.Bool("soak", false, "soak test: many cells in a row against one gokernel")
 	n := fs.Int("n", 10000, "cells in the soak test")
 	profile := fs.String("profile", "", "gokernel and its workers write CPU profiles into this folder (GOKERNEL_CPUPROFILE)")
@@ -104,7 +106,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			"  go tool pprof -top %s %s/kernel-*.pprof\n  go tool pprof -top %s %s/worker-*.pprof\n",
 			*profile, *gokernel, *profile, *gokernel, *profile)
 	}
-	b := &bench{log: log, launcher: launcher, goK: goK, pyK: pyK, workshop: *workshop, cells: max(*cells, 1)}
+	b := &bench{log: log, launcher: launcher, goK: goK, pyK: pyK, workshop: *workshop, cells: max(*cells, 1), plain: *plain}
 
 	if *soak {
 		res, err := b.soak(ctx, *n)
@@ -117,7 +119,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 
 	began := time.Now()
-	rep := &report{Machine: readMachine(ctx, *gokernel, *python), Began: began, Errors: map[string]string{}}
+	rep := &report{Machine: readMachine(ctx, *gokernel, *python), Began: began, Errors: map[string]string{}, Client: clientKind(*plain)}
 	for _, g := range run {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -147,6 +149,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return fmt.Errorf("%d group(s) failed: %s", len(rep.Errors), strings.Join(mapsKeys(rep.Errors), ", "))
 	}
 	return nil
+}
+
+// clientKind names how kbench's client connects to the kernels.
+func clientKind(plain bool) string {
+	if plain {
+		return clientPlain
+	}
+	return clientBuffered
 }
 
 // profileInto has every gokernel that k starts, and its workers, write CPU
