@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { supervisortest.Main(m) }
 
 // startKernel runs a kernel with a fake worker on loopback and connects a
 // client to it.
-func startKernel(t *testing.T) *client.Client {
+func startKernel(t testing.TB) *client.Client {
 	t.Helper()
 	p, err := client.FreePorts(5)
 	if err != nil {
