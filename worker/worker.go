@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 
 	"github.com/gokernel/gokernel/eval"
 	"github.com/gokernel/gokernel/workerproto"
@@ -27,6 +28,11 @@ type Config struct {
 
 // FromFiles is the Config of a process started by the kernel.
 func FromFiles() Config {
+	// Requests are read through the runtime's poller, not with a blocking
+	// read(2): a read that blocks keeps its thread, and the cell it brings
+	// then waits for another thread to wake and take it, a second wake-up
+	// per cell.
+	_ = syscall.SetNonblock(workerproto.FDRequests, true)
 	return Config{
 		Requests: os.NewFile(workerproto.FDRequests, "requests"),
 		Events:   os.NewFile(workerproto.FDEvents, "events"),
