@@ -81,7 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 }
 
-// profiled runs f, profiling it when GOKERNEL_CPUPROFILE asks (profile.go).
+// profiled runs f, profiling it when GOKERNEL_CPUPROFILE or GOKERNEL_TRACE asks
+// (profile.go).
 func profiled(role string, f func() error) error {
 	stop, err := startProfile(role)
 	if err != nil {

@@ -59,6 +59,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	soak := fs.Bool("soak", false, "soak test: many cells in a row against one gokernel")
 	n := fs.Int("n", 10000, "cells in the soak test")
 	profile := fs.String("profile", "", "gokernel and its workers write CPU profiles into this folder (GOKERNEL_CPUPROFILE)")
+	traces := fs.String("trace", "", "gokernel and its workers write execution traces into this folder (GOKERNEL_TRACE)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -98,8 +99,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *traces != "" {
+		if err := recordInto(&goK, "GOKERNEL_TRACE", *traces); err != nil {
+			return err
+		}
+		defer fmt.Fprintf(m.stderr, "kbench: execution traces in %s; read one with\n  go tool trace %s/kernel-PID-NNN.trace\n", *traces, *traces)
+	}
 	if *profile != "" {
-		if err := profileInto(&goK, *profile); err != nil {
+		if err := recordInto(&goK, "GOKERNEL_CPUPROFILE", *profile); err != nil {
 			return err
 		}
 		defer fmt.Fprintf(m.stderr, "kbench: CPU profiles in %s; read them with\n"+
@@ -159,9 +166,9 @@ func clientKind(plain bool) string {
 	return clientBuffered
 }
 
-// profileInto has every gokernel that k starts, and its workers, write CPU
-// profiles into dir.
-func profileInto(k *kind, dir string) error {
+// recordInto has every gokernel that k starts, and its workers, write
+// profiles into dir: env is the variable that asks them to.
+func recordInto(k *kind, env, dir string) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -169,12 +176,12 @@ func profileInto(k *kind, dir string) error {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return err
 	}
-	env := maps.Clone(k.spec.Env)
-	if env == nil {
-		env = map[string]string{}
+	vars := maps.Clone(k.spec.Env)
+	if vars == nil {
+		vars = map[string]string{}
 	}
-	env["GOKERNEL_CPUPROFILE"] = abs
-	k.spec.Env = env
+	vars[env] = abs
+	k.spec.Env = vars
 	return nil
 }
 
