@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"syscall"
@@ -93,6 +94,14 @@ func profiled(role string, f func() error) error {
 }
 
 func runKernel(ctx context.Context, args []string, stderr io.Writer) error {
+	// The kernel process routes messages one after another and waits the
+	// rest of the time: on one P its goroutines hand a message to each other
+	// on one thread, where two Ps woke a second thread (and spun it) for
+	// every hand-off. The worker, which runs cells in parallel, keeps every
+	// core. A GOMAXPROCS in the environment wins.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	connFile := fs.String("connection-file", "", "the kernel connection file")
