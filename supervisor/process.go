@@ -126,8 +126,8 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 	pipes.Add(4)
 	// Each reader below ends at EOF, which comes when the process (and any
 	// child that inherited the pipe) has exited.
-	go func() { defer pipes.Done(); w.stdout.pump(outR); outR.Close() }()
-	go func() { defer pipes.Done(); w.stderr.pump(errR); errR.Close() }()
+	go func() { defer pipes.Done(); r := newOutputReader(outR); w.stdout.pump(r); r.Close() }()
+	go func() { defer pipes.Done(); r := newOutputReader(errR); w.stderr.pump(r); r.Close() }()
 	go func() { defer pipes.Done(); io.Copy(w.crash, crashR); crashR.Close() }()
 	go func() {
 		defer pipes.Done()
