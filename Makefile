@@ -8,10 +8,11 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PREFIX ?=
 NOTEBOOK_DIR ?= notebooks
 
-.PHONY: help build install notebook classic lab lab-test notebooks test unit e2e browser fuzz lint bench soak clean
+.PHONY: help build install notebook classic lab lab-test notebooks test unit e2e browser fuzz lint bench soak clean \
+	workshop workshop-stop workshop-status workshop-install workshop-test workshop-bench
 
 help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 build: ## build bin/gokernel
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/gokernel
@@ -62,6 +63,7 @@ test: ## install test tools if missing, then run every test (unit, race, e2e)
 	$(MAKE) e2e
 	$(MAKE) browser
 	$(MAKE) lab-test
+	$(MAKE) workshop-test
 
 unit: ## unit tests only, with the race detector
 	$(GO) test -race -short ./...
@@ -73,7 +75,8 @@ browser: build ## a lesson run in Notebook in headless Chromium (installs chromi
 	.ci/deps browser
 	GOKERNEL_BIN=$(abspath $(BIN)) node --test notebooks/browser/notebook.test.mjs
 
-notebooks: build ## run the lesson notebooks against bin/gokernel and save them with their outputs
+notebooks: build ## build the lesson notebooks from notebooks/source, run them against bin/gokernel, save them with outputs
+	.ci/deps
 	$(PY) notebooks/lessons.py
 	GOKERNEL_BIN=$(abspath $(BIN)) $(PY) notebooks/run.py
 
@@ -95,6 +98,41 @@ bench: ## measure gokernel against ipykernel (installs it if missing); JSON in b
 
 soak: build ## 10,000 cells against one gokernel, watching its memory and threads
 	$(GO) run ./cmd/kbench -soak -n 10000 -out bench/out
+
+# A workshop: JupyterHub on this machine, one server per learner (workshop/README.md).
+WORKSHOP_DIR ?= /var/tmp/gokernel-workshop
+LEARNERS ?= 10
+LESSONS ?= en
+WORKSHOP_ARGS ?=
+WORKSHOP_PY := PYTHONPATH=$(abspath workshop) $(PY) -m gokernel_workshop
+
+workshop: ## JupyterHub for a room: LEARNERS=10 LESSONS=en|ko|en,ko LAN=1 (workshop/README.md)
+	.ci/deps workshop
+	$(MAKE) build lab
+	$(WORKSHOP_PY) start --install-from $(CURDIR) --dir $(WORKSHOP_DIR) --learners $(LEARNERS) --lessons $(LESSONS) $(if $(LAN),--lan) $(WORKSHOP_ARGS)
+
+workshop-stop: ## stop the workshop `make workshop` started
+	$(WORKSHOP_PY) stop --dir $(WORKSHOP_DIR)
+
+workshop-status: ## the workshop's learners, their servers and memory
+	$(WORKSHOP_PY) status --dir $(WORKSHOP_DIR)
+
+DEST ?= /opt/gokernel
+workshop-install: build lab ## install the kernel, JupyterLab and the lessons into DEST (the image's build step)
+	$(WORKSHOP_PY) install --dest $(DEST) --from $(CURDIR)
+
+workshop-test: build ## the workshop: 10 learners through JupyterHub, one in Chromium, the image's layout
+	.ci/deps workshop-test lab-test
+	$(MAKE) lab lab/test/node_modules/.package-lock.json
+	$(PY) -m pytest -q -p no:cacheprovider workshop/test
+	GOKERNEL_BIN=$(abspath $(BIN)) node --test workshop/test/image.test.mjs workshop/test/hub.test.mjs workshop/test/browser.test.mjs workshop/test/user.test.mjs
+
+BENCH_LEARNERS ?= 30
+workshop-bench: build ## 30 learners through JupyterHub: time to the last first result, memory, the hub's idle CPU
+	.ci/deps workshop lab-test
+	$(MAKE) lab lab/test/node_modules/.package-lock.json
+	mkdir -p bench/out
+	node workshop/test/bench.mjs --learners $(BENCH_LEARNERS) --out bench/out
 
 clean: ## remove build output
 	rm -rf bin lab/build

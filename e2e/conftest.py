@@ -1,6 +1,7 @@
 """Fixtures for end-to-end tests: the real gokernel binary, installed as a
 kernelspec in a temporary prefix, driven by Debian's jupyter_client."""
 
+import contextlib
 import json
 import os
 import pathlib
@@ -49,6 +50,26 @@ def fresh_kernel(prefix):
     kc.stop_channels()
     if km.is_alive():
         km.shutdown_kernel(now=False)
+
+
+@contextlib.contextmanager
+def kernel_with(**env):
+    """A kernel of its own, started with env in its environment."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        km, kc = start_new_kernel(kernel_name="gokernel", startup_timeout=30)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                del os.environ[k]
+            else:
+                os.environ[k] = v
+    try:
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
 
 
 class Run:

@@ -35,6 +35,18 @@ def worker_pids(kernel_pid):
     return out
 
 
+def wait_worker_pids(kernel_pid, timeout=30):
+    """The kernel's child processes, once it has one: a check that no worker
+    outlived the kernel must not pass because none had started yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = worker_pids(kernel_pid)
+        if pids:
+            return pids
+        assert time.monotonic() < deadline, f"kernel {kernel_pid} started no worker in {timeout}s"
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("code,deadlock", [
     ("for { i++ }", False),
     ('import "time"\ntime.Sleep(time.Hour)', False),
@@ -82,7 +94,7 @@ def test_restart_leaves_no_process(fresh_kernel):
     km, kc = fresh_kernel
     run(kc, 'import "time"\nfor j := 0; j < 50; j++ { go func() { time.Sleep(time.Hour) }() }')
     old_pid = km.provisioner.process.pid
-    workers = worker_pids(old_pid)
+    workers = wait_worker_pids(old_pid)
     assert len(workers) == 1
     km.restart_kernel(now=False)
     kc.wait_for_ready(timeout=30)
@@ -96,7 +108,7 @@ def test_shutdown_leaves_no_process(fresh_kernel):
     km, kc = fresh_kernel
     assert run(kc, "1").result() == "1"
     pid = km.provisioner.process.pid
-    workers = worker_pids(pid)
+    workers = wait_worker_pids(pid)
     km.shutdown_kernel(now=False)
     assert not pid_alive(pid)
     deadline = time.monotonic() + 5

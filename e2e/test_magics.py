@@ -46,3 +46,19 @@ def test_reset_starts_a_fresh_interpreter(kernel):
     assert "fresh interpreter" in r.stdout()
     assert run(kc, "beforeReset").content["status"] == "error"
     assert run(kc, "1 + 1").result() == "2"
+
+
+def test_blank_lines_before_a_magic(kernel):
+    # The kernel and the worker read a magic line the same way: the first
+    # line that is not blank.
+    _, kc = kernel
+    r = run(kc, "\n%time 40 + 2")
+    assert r.content["status"] == "ok", r.error()
+    assert r.result() == "42"
+    assert "wall time:" in r.stdout()
+    assert run(kc, "\n\n%env GOKERNEL_BLANK_LINES=1").stdout() == "GOKERNEL_BLANK_LINES=1\n"
+    # Positions after a magic are still the cell's own lines and columns.
+    r = run(kc, "\n%time\nx := 1\ny := nope + x")
+    assert "cell[" in r.error()["evalue"] and ":4:6:" in r.error()["evalue"], r.error()["evalue"]
+    r = run(kc, "\n%help")
+    assert "%reset" in r.stdout()

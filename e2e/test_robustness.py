@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from conftest import collect, run
-from test_lifecycle import pid_alive, worker_pids
+from conftest import collect, kernel_with, run
+from test_lifecycle import pid_alive, wait_worker_pids
 
 
 def assert_alive(kc):
@@ -81,21 +81,12 @@ def test_unbounded_recursion_is_a_stack_overflow(kernel):
 
 
 def test_memory_limit(prefix):
-    from jupyter_client.manager import start_new_kernel
-    os.environ["GOKERNEL_MEMORY_LIMIT"] = "300MiB"
-    try:
-        km, kc = start_new_kernel(kernel_name="gokernel", startup_timeout=30)
-    finally:
-        del os.environ["GOKERNEL_MEMORY_LIMIT"]
-    try:
+    with kernel_with(GOKERNEL_MEMORY_LIMIT="300MiB") as (_, kc):
         r = run(kc, "var s []byte\nfor {\n\ts = append(s, make([]byte, 1<<20)...)\n}", timeout=60)
         assert r.content["status"] == "error"
         assert "out of memory" in r.error()["evalue"]
         assert "300 MiB" in r.error()["evalue"]
         assert_alive(kc)
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
 
 
 def test_interrupt_stops_a_loop_in_a_goroutine(kernel):
@@ -143,7 +134,7 @@ def test_sigterm_is_a_clean_stop(fresh_kernel):
     km, kc = fresh_kernel
     assert_alive(kc)
     pid = km.provisioner.process.pid
-    workers = worker_pids(pid)
+    workers = wait_worker_pids(pid)
     os.kill(pid, signal.SIGTERM)
     km.provisioner.process.wait(timeout=10)
     assert km.provisioner.process.returncode == 0
@@ -166,8 +157,7 @@ def test_kernel_exits_when_its_parent_dies(prefix, tmp_path):
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
                               env=dict(os.environ))
     kernel_pid = int(parent.stdout.readline())
-    time.sleep(0.5)
-    workers = worker_pids(kernel_pid)
+    workers = wait_worker_pids(kernel_pid)
     parent.kill()
     parent.wait()
     deadline = time.monotonic() + 10

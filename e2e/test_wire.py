@@ -10,7 +10,7 @@ import pytest
 import zmq
 from jupyter_client.session import Session
 
-from conftest import run
+from conftest import Run, run
 
 
 def header(msg_type):
@@ -78,26 +78,71 @@ def signed(raw, parts):
     return [b"<IDS|MSG>", raw.sign(parts)] + parts
 
 
+# A cell that would show it ran: the variable wireRan counts its runs.
+RAN = {"code": "wireRan++", "silent": False, "store_history": True}
+
 BAD = {
     "too few frames": lambda r: [b"<IDS|MSG>", b"sig"],
     "no delimiter": lambda r: [b"a", b"b", b"c", b"d", b"e", b"f"],
-    "bad signature": lambda r: [b"<IDS|MSG>", b"0" * 64] + r.frames("execute_request", {"code": "1"})[2:],
-    "no signature": lambda r: [b"<IDS|MSG>", b""] + r.frames("execute_request", {"code": "1"})[2:],
-    "malformed signature": lambda r: [b"<IDS|MSG>", b"not-hex!"] + r.frames("execute_request", {"code": "1"})[2:],
-    "invalid JSON header": lambda r: signed(r, [b"{not json", b"{}", b"{}", b"{}"]),
-    "header is a list": lambda r: signed(r, [b"[1, 2]", b"{}", b"{}", b"{}"]),
-    "header without msg_type": lambda r: signed(r, [json.dumps({"msg_id": "x"}).encode(), b"{}", b"{}", b"{}"]),
+    "bad signature": lambda r: [b"<IDS|MSG>", b"0" * 64] + r.frames("execute_request", RAN)[2:],
+    "no signature": lambda r: [b"<IDS|MSG>", b""] + r.frames("execute_request", RAN)[2:],
+    "malformed signature": lambda r: [b"<IDS|MSG>", b"not-hex!"] + r.frames("execute_request", RAN)[2:],
+    "invalid JSON header": lambda r: signed(r, [b"{not json", b"{}", b"{}", json.dumps(RAN).encode()]),
+    "header is a list": lambda r: signed(r, [b"[1, 2]", b"{}", b"{}", json.dumps(RAN).encode()]),
+    "header without msg_type": lambda r: signed(r, [json.dumps({"msg_id": "x"}).encode(), b"{}", b"{}", json.dumps(RAN).encode()]),
     "content not an object": lambda r: signed(r, [json.dumps(header("execute_request")).encode(), b"{}", b"{}", b"[]"]),
-    "invalid UTF-8": lambda r: signed(r, [json.dumps(header("execute_request")).encode(), b"{}", b"{}", b'{"code": "\xff\xfe"}']),
+    "invalid UTF-8": lambda r: signed(r, [json.dumps(header("execute_request")).encode(), b"{}", b"{}", b'{"code": "wireRan++ // \xff\xfe"}']),
     "huge frame": lambda r: r.frames("kernel_info_request", {"pad": "x" * (16 << 20)}),
     "unknown msg_type": lambda r: r.frames("launch_missiles_request", {}),
 }
 
+# Not signed with the key: nothing at all may come of them, not even a status.
+UNSIGNED = {"bad signature", "no signature", "malformed signature"}
+
+
+def msg_id_of(frames):
+    """The msg_id in a message's header frame, if it has one."""
+    try:
+        return json.loads(frames[frames.index(b"<IDS|MSG>") + 2]).get("msg_id")
+    except (ValueError, IndexError, AttributeError):
+        return None
+
+
+def run_seeing_all(kc, code):
+    """Runs code; returns its Run and every iopub message up to its idle,
+    whatever its parent."""
+    msg_id = kc.execute(code)
+    reply = kc.get_shell_msg(timeout=30)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=30)
+    seen = []
+    while True:
+        m = kc.get_iopub_msg(timeout=30)
+        seen.append(m)
+        if (m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "status"
+                and m["content"]["execution_state"] == "idle"):
+            mine = [x for x in seen if x["parent_header"].get("msg_id") == msg_id]
+            return Run(reply, mine), seen
+
 
 @pytest.mark.parametrize("kind", sorted(BAD))
-def test_bad_input_is_dropped_and_kernel_keeps_serving(raw, kind):
-    raw.send(BAD[kind](raw))
+def test_bad_input_is_dropped_and_kernel_keeps_serving(raw, kernel, kind):
+    _, kc = kernel
+    before, _ = run_seeing_all(kc, "wireRan := 0")
+    frames = BAD[kind](raw)
+    forged = msg_id_of(frames)
+    raw.send(frames)
     assert raw.kernel_info_answers()
+    # The cell after it sees nothing of it: it did not run, took no
+    # execution count, and (unless signed) nothing was published for it.
+    after, seen = run_seeing_all(kc, "wireRan")
+    assert after.result() == "0"
+    assert after.content["execution_count"] == before.content["execution_count"] + 1
+    about = [m["msg_type"] for m in seen if forged and m["parent_header"].get("msg_id") == forged]
+    if kind in UNSIGNED:
+        assert about == [], about
+    else:
+        assert not set(about) & {"execute_input", "execute_result", "stream", "error"}, about
 
 
 def test_missing_required_field_gets_an_error_reply(raw):
@@ -111,13 +156,19 @@ def test_missing_required_field_gets_an_error_reply(raw):
 
 def test_replayed_message_is_not_executed_twice(raw, kernel):
     _, kc = kernel
-    run(kc, "replays := 0")
-    frames = raw.frames("execute_request", {"code": "replays++", "silent": False, "store_history": False})
+    before, _ = run_seeing_all(kc, "replays := 0")
+    frames = raw.frames("execute_request", {"code": "replays++", "silent": False, "store_history": True})
     raw.send(frames)
     assert raw.recv()[0]["msg_type"] == "execute_reply"
     raw.send(frames)  # the very same signed frames again
     assert raw.recv(timeout=1) is None
-    assert run(kc, "replays").result() == "1"
+    after, seen = run_seeing_all(kc, "replays")
+    assert after.result() == "1"
+    # One run took one execution count and published once.
+    assert after.content["execution_count"] == before.content["execution_count"] + 2
+    replayed = msg_id_of(frames)
+    inputs = [m for m in seen if m["parent_header"].get("msg_id") == replayed and m["msg_type"] == "execute_input"]
+    assert len(inputs) == 1, inputs
 
 
 def test_two_clients_each_get_their_replies_and_all_iopub(kernel):

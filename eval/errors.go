@@ -71,11 +71,21 @@ func leadingPos(msg string) (cellPos, bool) {
 // excerpt returns the source line at a position with a caret under the column.
 func (s *Session) excerpt(p cellPos) []string {
 	src, ok := s.cellLine(p.seq, p.line)
-	if !ok || strings.TrimSpace(src) == "" {
+	if !ok {
+		return nil
+	}
+	return Excerpt(src, p.col)
+}
+
+// Excerpt shows a line of a cell with a caret under column col (from 1), indented, tabs as
+// four spaces, as a cell's errors show their lines; a blank line shows nothing.
+func Excerpt(src string, col int) []string {
+	if strings.TrimSpace(src) == "" {
 		return nil
 	}
 	const indent = "    "
-	col := min(max(p.col-1, 0), len(src))
+	col = min(max(col-1, 0), len(src))
+	src, col = clipLine(src, col)
 	var caret strings.Builder
 	for _, r := range src[:col] {
 		if r == '\t' {
@@ -139,7 +149,10 @@ func compileHint(msg string) string {
 
 // panicError converts a recovered panic value and yaegi's panic lines into an Error.
 func (s *Session) panicError(r any, lines []string) *workerproto.Error {
-	value := panicValue(r)
+	value, cut := truncate(panicValue(r), maxStringBytes)
+	if cut > 0 {
+		value += moreBytes(cut)
+	}
 	e := &workerproto.Error{Name: NamePanic, Value: value, Traceback: []string{"panic: " + value, ""}}
 	for _, l := range lines {
 		e.Traceback = append(e.Traceback, s.frame(l)...)
@@ -246,6 +259,9 @@ func (s *Session) frame(line string) []string {
 func funcName(fn string) string {
 	fn = strings.TrimPrefix(fn, "main")
 	fn = strings.TrimPrefix(fn, ".")
+	if fn == "func" { // a func literal: of a := at the top of a cell, or converted to a named func type
+		fn = ".func"
+	}
 	lit := 0
 	for strings.HasSuffix(fn, ".func") {
 		fn = strings.TrimSuffix(fn, ".func")
@@ -268,15 +284,16 @@ func funcName(fn string) string {
 	return fn
 }
 
-// exitError is the error of os.Exit(code); code 0 ends the cell without error (Name "").
-func exitError(code int, where string) *workerproto.Error {
+// exitError is the error of os.Exit(code); code 0 ends the cell without error (Name ""). origin,
+// if not empty, says where the exit came from ("in a goroutine started at cell[2]:3:1").
+func exitError(code int, origin string) *workerproto.Error {
 	if code == 0 {
 		return &workerproto.Error{}
 	}
 	e := &workerproto.Error{Name: NameExit, Value: fmt.Sprintf("exit status %d", code)}
 	e.Traceback = []string{fmt.Sprintf("the cell exited with status %d (os.Exit or log.Fatal); the kernel keeps its state", code)}
-	if where != "" {
-		e.Traceback = append(e.Traceback, "in a goroutine started at "+where)
+	if origin != "" {
+		e.Traceback = append(e.Traceback, origin)
 	}
 	return e
 }

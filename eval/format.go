@@ -18,19 +18,24 @@ func formatValues(vs []any) string {
 	for i, v := range vs {
 		parts[i] = formatValue(v)
 	}
-	return strings.Join(parts, " ")
+	text, cut := truncate(strings.Join(parts, " "), maxResultBytes)
+	if cut > 0 {
+		text += moreBytes(cut)
+	}
+	return text
 }
 
 // formatValue formats a result the way a Go programmer reads values: %v, with struct field
 // names (like %+v) and a top-level string quoted, so "1" and 1 look different. Values whose
-// type has a String or Error method print with it.
+// type has a String or Error method print with it. Long strings and long results are cut, with
+// a note of how much is left out.
 func formatValue(v any) string {
 	if s, ok := v.(string); ok {
-		return strconv.Quote(s)
+		return quote(s)
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.String && !hasMethods(rv) {
-		return strconv.Quote(rv.String())
+		return quote(rv.String())
 	}
 	var b strings.Builder
 	writeValue(&b, rv, 0)
@@ -54,10 +59,28 @@ const (
 	maxElems = 1000 // elements of a slice, array or map shown
 )
 
-// writeMore notes the elements left out.
-func writeMore(b *strings.Builder, n int) {
-	if n > maxElems {
-		fmt.Fprintf(b, " …(%d more)", n-maxElems)
+// quote quotes a string, cut at maxStringBytes.
+func quote(s string) string {
+	head, cut := truncate(s, maxStringBytes)
+	if cut == 0 {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(head) + moreBytes(cut)
+}
+
+// shown is how many of n elements to show: at most maxElems, and none once the text so far is
+// as long as a result may be.
+func shown(b *strings.Builder, n int) int {
+	if b.Len() >= maxResultBytes {
+		return 0
+	}
+	return min(n, maxElems)
+}
+
+// writeMore notes the elements left out: those after the first shown of n.
+func writeMore(b *strings.Builder, shown, n int) {
+	if n > shown {
+		fmt.Fprintf(b, " …(%d more)", n-shown)
 	}
 }
 
@@ -108,27 +131,29 @@ func writeValue(b *strings.Builder, v reflect.Value, depth int) {
 		b.WriteByte('}')
 	case reflect.Slice, reflect.Array:
 		b.WriteByte('[')
-		for i := range min(v.Len(), maxElems) {
+		i := 0
+		for ; i < shown(b, v.Len()); i++ {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
 			writeValue(b, v.Index(i), depth+1)
 		}
-		writeMore(b, v.Len())
+		writeMore(b, i, v.Len())
 		b.WriteByte(']')
 	case reflect.Map:
 		b.WriteString("map[")
 		keys := v.MapKeys()
 		slices.SortFunc(keys, compareKeys)
-		for i, k := range keys[:min(len(keys), maxElems)] {
+		i := 0
+		for ; i < shown(b, len(keys)); i++ {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			writeValue(b, k, depth+1)
+			writeValue(b, keys[i], depth+1)
 			b.WriteByte(':')
-			writeValue(b, v.MapIndex(k), depth+1)
+			writeValue(b, v.MapIndex(keys[i]), depth+1)
 		}
-		writeMore(b, len(keys))
+		writeMore(b, i, len(keys))
 		b.WriteByte(']')
 	case reflect.Chan:
 		if v.IsNil() {
@@ -142,6 +167,12 @@ func writeValue(b *strings.Builder, v reflect.Value, depth int) {
 			return
 		}
 		b.WriteString(v.Type().String()) // its address says nothing
+	case reflect.String:
+		head, cut := truncate(v.String(), maxStringBytes)
+		b.WriteString(head)
+		if cut > 0 {
+			b.WriteString(moreBytes(cut))
+		}
 	default:
 		fmt.Fprintf(b, "%v", v)
 	}

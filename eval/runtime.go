@@ -2,12 +2,12 @@ package eval
 
 import (
 	"bytes"
-	"fmt"
 	"github.com/gokernel/gokernel/lib/display"
 	"io"
 	"reflect"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -23,9 +23,12 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 			"Go":        reflect.ValueOf(s.goroutine),
 			"Defer":     reflect.ValueOf(s.deferCall),
 			"RunDefers": reflect.ValueOf(s.runDefers),
+			"Recover":   reflect.ValueOf(s.recoverValue),
 			"Begin":     reflect.ValueOf(s.begin),
 			"Show":      s.showFunc,
 			"Clear":     reflect.ValueOf(clearValue),
+			"Print":     reflect.ValueOf(s.print),
+			"Println":   reflect.ValueOf(s.println),
 		},
 	}
 }
@@ -33,17 +36,19 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 // chunkStart tracks whether a statement chunk began running its code.
 type chunkStart struct {
 	id        int64
+	line      int           // the line of its first statement, in generated numbering (where.go)
+	g         int64         // the goroutine running it, set by Begin
 	started   chan struct{} // closed by Begin
 	abandoned bool          // cancelled before Begin: Begin stops it
 	once      sync.Once
 }
 
-// beginChunk registers the statement chunk about to be evaluated.
-func (s *Session) beginChunk() *chunkStart {
+// beginChunk registers the statement chunk about to be evaluated, src.
+func (s *Session) beginChunk(src string) *chunkStart {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.chunks++
-	s.chunk = &chunkStart{id: s.chunks, started: make(chan struct{})}
+	s.chunk = &chunkStart{id: s.chunks, line: chunkLine(src, s.lastDecl), started: make(chan struct{})}
 	return s.chunk
 }
 
@@ -52,10 +57,12 @@ func (s *Session) beginChunk() *chunkStart {
 // with a panic: yaegi reads the global frame unlocked while a panic leaves it, and the next
 // chunk may be running there already.
 func (s *Session) begin(id int64) {
+	pprof.SetGoroutineLabels(s.labels) // goroutines the chunk starts inherit them
 	s.mu.Lock()
 	c := s.chunk
 	stale := c == nil || c.id != id
 	if !stale {
+		c.g = goroutineID()
 		c.once.Do(func() { close(c.started) })
 	}
 	stop := stale || c.abandoned
@@ -63,6 +70,7 @@ func (s *Session) begin(id int64) {
 	if stop {
 		runtime.Goexit()
 	}
+	faultsPanic()
 }
 
 // abandon marks a cancelled chunk and waits until yaegi's evaluation of it is no longer
@@ -87,6 +95,7 @@ func (s *Session) abandon(c *chunkStart) {
 func (s *Session) goroutine(pos string, f func()) {
 	s.live.Add(1)
 	go func() { // ends when f returns: yaegi stops interpreted code at an interrupt
+		faultsPanic()
 		defer s.live.Add(-1)
 		defer func() {
 			if r := recover(); r != nil {
@@ -97,85 +106,32 @@ func (s *Session) goroutine(pos string, f func()) {
 	}()
 }
 
-// goroutinePanic reports a goroutine's panic.
-func (s *Session) goroutinePanic(pos string, r any) {
-	lines := s.filter.take(goroutineID())
-	if code, ok := exitCode(r); ok {
-		s.mu.Lock()
-		run := s.run
-		if run != nil && run.stopped == nil {
-			run.stopped = exitError(code, pos)
-			run.cancel()
-		}
-		s.mu.Unlock()
-		if run == nil {
-			fmt.Fprintf(s.stderr, "os.Exit(%d) in a goroutine started by an earlier cell (at %s) ended that goroutine\n", code, pos)
-		}
-		return
-	}
-	if len(lines) > 0 {
-		lines = lines[:len(lines)-1] // the goroutine's generated root function
-	}
-	e := s.panicError(r, lines)
-	e.Traceback = append(e.Traceback, "in a goroutine started at "+pos)
-	s.mu.Lock()
-	run := s.run
-	if run != nil && run.stopped == nil {
-		run.stopped = e
-		run.cancel()
-	}
-	s.mu.Unlock()
-	if run == nil {
-		fmt.Fprintf(s.stderr, "panic in a goroutine started by an earlier cell: %s\n", e.Value)
-		for _, l := range e.Traceback[1:] {
-			fmt.Fprintln(s.stderr, l)
-		}
-	}
-}
-
-// deferCall registers a top-level defer of the running cell (see compile's rewriteDefer).
-func (s *Session) deferCall(f func()) {
+// deferCall registers a top-level defer of the running cell (see compile's rewriteDefer); id
+// names the function it calls, for recover (defers.go).
+func (s *Session) deferCall(id string, f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.run != nil {
-		s.run.defers = append(s.run.defers, f)
+		s.run.defers = append(s.run.defers, deferred{id: id, f: f})
 	}
 }
 
-// runDefers runs the running cell's top-level defers, last first.
+// runDefers runs the running cell's top-level defers, last first, each to its end: a panic in
+// one becomes the cell's panic, which the next may recover (see runDeferred).
 func (s *Session) runDefers() {
 	for {
 		s.mu.Lock()
-		var f func()
+		var d deferred
 		if n := len(s.run.defers); n > 0 {
-			f = s.run.defers[n-1]
+			d = s.run.defers[n-1]
 			s.run.defers = s.run.defers[:n-1]
 		}
 		s.mu.Unlock()
-		if f == nil {
+		if d.f == nil {
 			return
 		}
-		f()
+		s.runDeferred(d)
 	}
-}
-
-// exitSignal is the panic value of os.Exit in a cell: it ends the cell, not the process.
-type exitSignal struct{ code int }
-
-func (s *Session) exit(code int) {
-	if s.exitHook != nil {
-		s.exitHook(code)
-	}
-	panic(exitSignal{code})
-}
-
-// exitCode returns the code of an os.Exit panic.
-func exitCode(r any) (int, bool) {
-	if v, ok := r.(reflect.Value); ok && v.IsValid() && v.CanInterface() {
-		r = v.Interface()
-	}
-	e, ok := r.(exitSignal)
-	return e.code, ok
 }
 
 // sleep is time.Sleep for cells: an interrupt wakes it, so a cell sleeping for an hour stops
@@ -301,8 +257,8 @@ func (f *stderrFilter) take(g int64) []string {
 }
 
 // goroutineID returns the current goroutine's number, from the header of its stack trace.
-// Only used on rare paths (a panic line): runtime.Stack walks the whole stack, about a
-// microsecond per frame, and yaegi's stacks are deep.
+// runtime.Stack walks the whole stack, about a microsecond per frame, and yaegi's stacks are
+// deep: keep it off the path of every cell where a cheaper way exists.
 func goroutineID() int64 {
 	var buf [64]byte
 	return stackGoroutine(buf[:runtime.Stack(buf[:], false)])

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,6 +36,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
+	"github.com/gokernel/gokernel/eval/internal/gotypes"
 	"github.com/gokernel/gokernel/lib/display"
 	"github.com/gokernel/gokernel/workerproto"
 	yaegi "github.com/traefik/yaegi/interp"
@@ -54,9 +56,11 @@ type Config struct {
 	// packages; nil drops it.
 	Display display.Sink
 
-	// Exit, if set, is what os.Exit, syscall.Exit and log.Fatal call (after log.Fatal's
-	// message): the worker ends its process, as a Go program would. When nil, an exit
-	// ends only the cell, with an Exit error.
+	// Exit, if set, is what os.Exit, syscall.Exit and log.Fatal call with a nonzero status
+	// (after log.Fatal's message): the worker ends its process, as a Go program would. When
+	// nil, such an exit ends only the cell, with an Exit error. Status 0 is success, as for
+	// go run: the cell ends without error, every goroutine of the cells is stopped as at a
+	// program's end, and the session keeps its names; Exit is not called.
 	Exit func(code int)
 }
 
@@ -84,6 +88,7 @@ type Session struct {
 	stderr   io.Writer         // the user's stderr
 	showFunc reflect.Value     // the runtime's Show, also a key of the interpreter's MapTypes
 	live     atomic.Int64      // goroutines started by cells and still running
+	calls    atomic.Int64      // funcs of the cells that native code runs now (callbacks.go)
 	seq      int               // the running cell's number, 1..compile.SeqWrap (it wraps)
 
 	// What cells see as os.Stdin, os.Stdout and os.Stderr (cells may assign them).
@@ -91,8 +96,9 @@ type Session struct {
 	osStdout io.Writer
 	osStderr io.Writer
 
-	funcOwner map[string]*funcChunk // the chunk that declared each func last (redefine.go)
-	funcOrder int
+	redef    redefinitions     // the units of the cells, for redefinitions (redefine.go)
+	sources  *sourceBook       // the declarations' sources, for compiled cells (sources.go)
+	importer *gotypes.Importer // the type check's packages (modern.go)
 
 	cellsMu  sync.RWMutex
 	cells    map[int]cellSource // by sequence number, for positions and tracebacks
@@ -103,6 +109,11 @@ type Session struct {
 	wake   chan struct{} // closed at the next interrupt: wakes time.Sleep in cells
 	chunk  *chunkStart   // the statement chunk being evaluated
 	chunks int64         // statement chunks so far
+
+	// The declaration chunk evaluated last, guarded by mu: the body of the generated func a
+	// statement chunk calls (exit.go, where.go).
+	lastDecl string
+	labels   context.Context // mark the goroutines that run the session's code (preview.go)
 }
 
 // cellSource is a cell as evaluated, for messages.
@@ -117,7 +128,14 @@ type run struct {
 	stopped  *workerproto.Error // why the cell was stopped from outside: a goroutine's panic or os.Exit
 	result   map[string]any     // set by Show
 	metadata map[string]any     // the result's
-	defers   []func()           // the cell's top-level defers, run at its end
+	defers   []deferred         // the cell's top-level defers, run at its end
+	goexit   bool               // runtime.Goexit ended the statement chunk running
+
+	// The panic of a statement, which the cell's defers may recover (defers.go).
+	panicked  *cellPanic // the last statement's panic
+	panicking *cellPanic // the panic the defers run in; nil once recovered
+	deferring deferred   // the top-level deferred call running
+	deferG    int64      // and the goroutine running it
 }
 
 // New makes a Session.
@@ -133,20 +151,21 @@ func New(cfg Config) (*Session, error) {
 		stderr = io.Discard
 	}
 	s := &Session{
-		exitHook:  cfg.Exit,
-		sink:      cfg.Display,
-		pkgs:      map[string]string{},
-		filter:    &stderrFilter{w: stderr},
-		stderr:    stderr,
-		osStdin:   stdin,
-		osStdout:  stdout,
-		osStderr:  stderr,
-		cells:     map[int]cellSource{},
-		declared:  map[string]cellPos{},
-		funcOwner: map[string]*funcChunk{},
-		wake:      make(chan struct{}),
+		exitHook: cfg.Exit,
+		sink:     cfg.Display,
+		pkgs:     map[string]string{},
+		filter:   &stderrFilter{w: stderr},
+		stderr:   stderr,
+		osStdin:  stdin,
+		osStdout: stdout,
+		osStderr: stderr,
+		cells:    map[int]cellSource{},
+		declared: map[string]cellPos{},
+		redef:    newRedefinitions(),
+		wake:     make(chan struct{}),
 	}
 	s.showFunc = reflect.ValueOf(s.show)
+	s.labels = pprof.WithLabels(context.Background(), pprof.Labels(sessionLabel, fmt.Sprintf("%p", s)))
 	s.yi = yaegi.New(yaegi.Options{
 		GoPath:               "/nonexistent/gokernel", // cells import native packages only
 		SourcecodeFilesystem: emptyFS{},
@@ -166,6 +185,7 @@ func New(cfg Config) (*Session, error) {
 		name, ok := s.pkgs[path]
 		return name, ok
 	})
+	s.env.Types.Importer = s.importer
 	if err := s.eval(prelude); err != nil {
 		return nil, fmt.Errorf("eval: evaluating the prelude: %w", err)
 	}
@@ -206,6 +226,10 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 		return Outcome{Err: &workerproto.Error{Name: NameCompile, Value: err.Error(), Traceback: []string{err.Error()}}}
 	}
 
+	if e := s.checkRedefinitions(seq, prog); e != nil {
+		return Outcome{Err: e}
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r := &run{cancel: cancel}
@@ -214,11 +238,13 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 	s.mu.Unlock()
 
 	e := s.runChunks(ctx, prog.Chunks)
+	if e != nil && e.Name == NameCompile && len(prog.TypeErrors) > 0 {
+		e = s.typeErrors(seq, prog.TypeErrors, e) // go/types says it better (modern.go)
+	}
 	if prog.Finally != nil && (e == nil || e.Name != NameInterrupted) {
-		// The cell's defers run, as they would at the end of main, even after a panic.
-		if fe := s.runChunks(ctx, []compile.Chunk{*prog.Finally}); e == nil {
-			e = fe
-		}
+		// The cell's defers run, as they would at the end of main, even after a panic, which
+		// they may recover.
+		e = s.runFinally(ctx, *prog.Finally, r, e)
 	}
 
 	s.mu.Lock()
@@ -246,7 +272,11 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *worker
 		if useAlt && ch.Alt != "" {
 			src = ch.Alt
 		}
-		compiled, e := s.evalChunk(ctx, ch, src)
+		cctx := ctx
+		if ch.Always {
+			cctx = context.Background() // a func's var follows its declaration, interrupt or not
+		}
+		compiled, e := s.evalChunk(cctx, ch, src)
 		if !compiled && ch.Alt != "" && !useAlt {
 			// The final expression is a call without results (nothing ran: the chunk only
 			// declares the function showing it). Run it without showing a value.
@@ -256,11 +286,10 @@ func (s *Session) runChunks(ctx context.Context, chunks []compile.Chunk) *worker
 		}
 		if compiled {
 			s.env.Record(ch.Defs)
+			s.noteSources(ch.Defs)
 			s.recordDeclared(ch.Defs.Declared)
-			if isFuncChunk(ch) && src == ch.Src {
-				if e := s.recordFuncs(ch); e != nil {
-					return e
-				}
+			if e := s.recordUnits(ch); e != nil {
+				return e
 			}
 		}
 		if e != nil {
@@ -279,9 +308,9 @@ func (s *Session) rangeError(ch compile.Chunk, n compile.Note) *workerproto.Erro
 	msg := fmt.Sprintf("the interpreter failed on range over %s: if that is an integer (Go 1.22 range over int), "+
 		"write for i := 0; i < %s; i++ instead", n.Text, n.Text)
 	if s.isFunc(n.Text) || slices.Contains(ch.Defs.Funcs, n.Text) || strings.Contains(ch.Src, "func "+n.Text+"(") {
-		msg = fmt.Sprintf("range over a function (Go 1.23 iterators) is not supported by the interpreter: "+
-			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true }), "+
-			"or use gokernel/coro to pull values one at a time", n.Text, n.Text)
+		msg = fmt.Sprintf("range over a function (Go 1.23 iterators): the cell compiler rewrites it when its type check "+
+			"knows the function's type, and it could not here; "+
+			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true })", n.Text, n.Text)
 	}
 	e := &workerproto.Error{Name: NameCompile, Value: s.where(p) + ": " + msg}
 	e.Traceback = append([]string{e.Value}, s.excerpt(p)...)
@@ -310,13 +339,19 @@ func (s *Session) isFunc(expr string) bool {
 // results that its goroutine, still running after a cancel, writes too (a data race).
 func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (compiled bool, e *workerproto.Error) {
 	if !ch.Stmt {
+		s.mu.Lock()
+		s.lastDecl = src
+		s.mu.Unlock()
 		_, err := s.yi.EvalWithContext(context.Background(), src)
+		if err != nil {
+			s.healFrame()
+		}
 		return s.evalError(err, nil)
 	}
 	if ctx.Err() != nil {
 		return true, s.stopped()
 	}
-	started := s.beginChunk()
+	started := s.beginChunk(src)
 	// Begin gets the position of the chunk's first statement: yaegi names a frame in a panic by
 	// the position of its first statement.
 	directive := ""
@@ -325,6 +360,9 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 	}
 	_, err := s.yi.EvalWithContext(ctx, ";"+directive+compile.RuntimeName+".Begin("+strconv.FormatInt(started.id, 10)+");"+src[1:])
 	if ctx.Err() == nil {
+		if e := s.goexitError(src); e != nil {
+			return true, e
+		}
 		return s.evalError(err, started)
 	}
 	// Cancelled: by the caller (an interrupt), or by a goroutine's panic or os.Exit. Yaegi has
@@ -365,7 +403,11 @@ func (s *Session) evalError(err error, started *chunkStart) (compiled bool, e *w
 	if code, ok := exitCode(pe.Value); ok {
 		return true, exitError(code, "")
 	}
-	return true, s.panicError(pe.Value, lines)
+	e = s.panicError(pe.Value, lines)
+	if started != nil {
+		s.notePanic(pe.Value, e)
+	}
+	return true, e
 }
 
 // eval evaluates internal source (the prelude).

@@ -34,6 +34,14 @@ func (h *hooks) exports() map[string]map[string]reflect.Value {
 			}),
 			"Block":   reflect.ValueOf(func() { <-h.release }),
 			"Release": reflect.ValueOf(h.Release),
+			"Released": reflect.ValueOf(func() bool {
+				select {
+				case <-h.release:
+					return true
+				default:
+					return false
+				}
+			}),
 		},
 	}
 }
@@ -438,24 +446,54 @@ func double(n int) int { return 2 * n }`})
 }
 
 // A long session: cell numbers wrap (line numbers of generated code must stay below 2^30),
-// and positions still name the cell.
+// and the names the cell compiler generates from them (_gkS1_2 for cell 1's second statement)
+// come round again. The session first uses those names, then crosses the wrap, so that cells
+// after it redefine them: results, positions and panic lines must be those of the new cells,
+// and what the cells before the wrap defined must stay.
 func TestManyCells(t *testing.T) {
 	s, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.seq = compile.SeqWrap - 2
-	for i := range 5 {
-		o := s.Execute(t.Context(), Cell{Name: fmt.Sprintf("cell[%d]", i), Code: fmt.Sprintf("v%d := %d\nv%d * 2", i, i, i)})
+	// A loop runs in a generated function, and a top-level defer registers through one.
+	cell := func(i int) string {
+		return fmt.Sprintf("v%d := 0\nfor j := 0; j < %d; j++ {\n\tv%d += j\n}\ndefer func() { v%d++ }()\nv%d", i, i, i, i, i)
+	}
+	want := func(i int) string { return fmt.Sprint(i * (i - 1) / 2) } // the defer runs after the result
+	run := func(name, code, want string) {
+		t.Helper()
+		o := s.Execute(t.Context(), Cell{Name: name, Code: code})
 		if o.Err != nil {
-			t.Fatalf("cell %d: %v", i, o.Err)
+			t.Fatalf("%s (sequence number %d): %v\n%s", name, s.seq, o.Err, strings.Join(o.Err.Traceback, "\n"))
 		}
-		if got, want := o.Result["text/plain"], fmt.Sprint(2*i); got != want {
-			t.Fatalf("cell %d = %v, want %s", i, got, want)
+		if got := o.Result["text/plain"]; got != want {
+			t.Fatalf("%s (sequence number %d) = %v, want %s", name, s.seq, got, want)
 		}
 	}
+	for i := 1; i <= 4; i++ {
+		run(fmt.Sprintf("cell[%d]", i), cell(i), want(i))
+	}
+	run("cell[5]", "func before() int { return 40 }\nbefore()", "40")
+	for i := 6; i <= 8; i++ {
+		run(fmt.Sprintf("cell[%d]", i), cell(i), want(i))
+	}
+	s.seq = compile.SeqWrap - 2
+	for i := 9; i <= 14; i++ { // sequence numbers SeqWrap-1, SeqWrap, then 1, 2, 3, 4 again
+		run(fmt.Sprintf("cell[%d]", i), cell(i), want(i))
+	}
+	if s.seq != 4 {
+		t.Fatalf("sequence number %d after the wrap, want 4", s.seq)
+	}
+	// Names from before the wrap are kept, and defers of before the wrap don't come back.
+	run("cell[15]", "[]int{v1, v4, v9, v11, v14, before() + 2}", "[1 7 37 56 92 42]")
 	o := s.Execute(t.Context(), Cell{Name: "cell[late]", Code: "x := 1\ny := nope + x"})
 	if o.Err == nil || !strings.HasPrefix(o.Err.Value, "cell[late]:2:6: undefined: nope") {
 		t.Fatalf("error %v, want it at cell[late]:2:6", o.Err)
+	}
+	// Sequence number 7, as cell[7] had: the frame of the loop's generated function is the new
+	// cell's (yaegi names it by its first statement).
+	o = s.Execute(t.Context(), Cell{Name: "cell[boom]", Code: "for i := 0; i < 1; i++ {\n\tpanic(\"after the wrap\")\n}"})
+	if o.Err == nil || o.Err.Value != "after the wrap" || !strings.Contains(strings.Join(o.Err.Traceback, "\n"), "cell[boom]:1:5\n    for i := 0; i < 1; i++ {") {
+		t.Fatalf("panic %v, want it in cell[boom]:\n%s", o.Err, strings.Join(o.Err.Traceback, "\n"))
 	}
 }

@@ -186,11 +186,16 @@ func source(fset *token.FileSet, n ast.Node) string {
 
 // Preview shows the value of a variable the cells defined, for inspection:
 // like the cell's result would show it, but bounded, so a variable holding a
-// million elements costs no more than a glance.
+// million elements costs no more than a glance. Call it between cells. While
+// code of the cells runs it says why it shows no value (see mayChange): only a
+// constant can't change under the reader.
 func (s *Session) Preview(name string) (string, bool) {
 	v, ok := s.yi.Globals()[name]
 	if !ok || !v.IsValid() || !v.CanInterface() {
 		return "", false
+	}
+	if why := s.mayChange(); why != "" && !s.env.Consts[name] {
+		return "not shown: " + why, true
 	}
 	switch v.Kind() {
 	case reflect.Slice, reflect.Array, reflect.Map, reflect.Chan:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/go-zeromq/zmq4"
 
@@ -73,6 +74,7 @@ type executeRequest struct {
 func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message) {
 	var req executeRequest
 	if err := k.decode(m, &req, "code"); err != nil {
+		k.sup.Claim() // it won't run
 		k.replyError(sock, m, "execute_reply", err, map[string]any{"execution_count": k.executionCount()})
 		return
 	}
@@ -102,9 +104,17 @@ func (k *Kernel) execute(ctx context.Context, sock zmq4.Socket, m *wire.Message)
 }
 
 // runMagic runs the magics the kernel itself answers; handled is false for
-// cells the worker runs.
+// cells the worker runs. Such a cell, like one the worker runs, is stopped
+// by an interrupt that came before it began.
 func (k *Kernel) runMagic(code string) (perr *workerproto.Error, handled bool) {
 	kind, perr := parseMagic(code)
+	if (perr == nil && kind == noMagic) || kind == workerMagic {
+		return nil, false
+	}
+	if k.sup.Claim() {
+		msg := "the cell was interrupted before it started: nothing of it ran"
+		return &workerproto.Error{Name: "Interrupted", Value: msg, Traceback: []string{"Interrupted: " + msg}}, true
+	}
 	switch {
 	case perr != nil:
 		return perr, true
@@ -417,7 +427,11 @@ func (k *Kernel) shutdown(_ context.Context, sock zmq4.Socket, m *wire.Message) 
 }
 
 func (k *Kernel) interrupt(_ context.Context, sock zmq4.Socket, m *wire.Message) {
-	k.sup.Interrupt()
+	sent, err := time.Parse(time.RFC3339Nano, m.Header.Date)
+	if err != nil {
+		sent = time.Now()
+	}
+	k.interruptSentAt(sent)
 	k.reply(sock, m, "interrupt_reply", map[string]any{"status": "ok"})
 }
 

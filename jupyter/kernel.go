@@ -32,9 +32,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-zeromq/zmq4"
 	"github.com/google/uuid"
@@ -74,7 +78,9 @@ type Kernel struct {
 	inputWait  chan *wire.Message // input replies, while a cell waits for one
 	cancel     context.CancelFunc
 	stdinMu    sync.Mutex // one input request at a time
-	unknownLog sync.Map   // kinds of bad input already logged
+	intMu      sync.Mutex // orders interrupts and arriving cells; before the supervisor's lock
+	late       *lateInterrupt
+	unknownLog sync.Map // kinds of bad input already logged
 	replays    *replayGuard
 
 	// abortCells is set by a cell that failed and stops on error; the cell
@@ -237,6 +243,10 @@ func (k *Kernel) recv(sock zmq4.Socket, out chan<- *wire.Message) {
 			k.logOnce("drop:replay", "dropped a replayed message", "socket", sock.Type(), "type", m.Header.MsgType)
 			continue
 		}
+		if sock == k.shell && m.Header.MsgType == "execute_request" {
+			// From here on an interrupt stops this cell, even before it runs.
+			k.cellArrived(m)
+		}
 		out <- m
 	}
 }
@@ -302,6 +312,7 @@ func (k *Kernel) abortQueued(ctx context.Context, cells chan *wire.Message) {
 				return
 			}
 			k.wrap(ctx, k.shell, m, func(k *Kernel, _ context.Context, sock zmq4.Socket, m *wire.Message) {
+				k.sup.Claim() // it won't run: an interrupt waiting for it has nothing to stop
 				k.reply(sock, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.executionCount()})
 			})
 		default:
@@ -334,16 +345,48 @@ func (k *Kernel) serveStdin(ctx context.Context) {
 }
 
 // wrap runs h between busy and idle, and keeps a handler's bug from taking
-// the session down.
+// the session down: a request whose handler panicked before it replied gets
+// an error reply saying so, so that no client waits for ever.
 func (k *Kernel) wrap(ctx context.Context, sock zmq4.Socket, m *wire.Message, h handler) {
 	k.publish(m, "status", map[string]string{"execution_state": "busy"})
 	defer k.publish(m, "status", map[string]string{"execution_state": "idle"})
+	rs := &replySocket{Socket: sock}
 	defer func() {
 		if r := recover(); r != nil {
-			k.log.Error("handler panicked", "type", m.Header.MsgType, "panic", r)
+			k.log.Error("handler panicked", "type", m.Header.MsgType, "panic", r, "stack", string(debug.Stack()))
+			k.replyFailed(rs, m, r)
 		}
 	}()
-	h(k, ctx, sock, m)
+	h(k, ctx, rs, m)
+}
+
+// replySocket is the socket a handler replies on, noting whether it did.
+type replySocket struct {
+	zmq4.Socket
+	replied atomic.Bool
+}
+
+func (s *replySocket) Send(m zmq4.Msg) error { s.replied.Store(true); return s.Socket.Send(m) }
+func (s *replySocket) SendMulti(m zmq4.Msg) error {
+	s.replied.Store(true)
+	return s.Socket.SendMulti(m)
+}
+
+// replyFailed answers a request whose handler panicked with r, unless the
+// handler had replied already.
+func (k *Kernel) replyFailed(sock *replySocket, m *wire.Message, r any) {
+	base, isRequest := strings.CutSuffix(m.Header.MsgType, "_request")
+	if !isRequest || sock.replied.Load() {
+		return
+	}
+	msg := fmt.Sprintf("the kernel failed while answering %s: %v", m.Header.MsgType, r)
+	tb := []string{"KernelError: " + msg, "This is a bug of gokernel; the kernel goes on serving. The kernel's log has the details."}
+	content := map[string]any{"status": "error", "ename": "KernelError", "evalue": msg, "traceback": tb}
+	if base == "execute" {
+		content["execution_count"] = k.executionCount()
+		k.publish(m, "error", map[string]any{"ename": "KernelError", "evalue": msg, "traceback": tb})
+	}
+	k.reply(sock, m, base+"_reply", content)
 }
 
 // reply sends a reply to m on sock.
@@ -433,6 +476,11 @@ func (k *Kernel) decode(m *wire.Message, v any, required ...string) error {
 }
 
 func decodeContent(raw []byte, v any, required []string) error {
+	// Go's decoder would take invalid UTF-8 in a string as U+FFFD, and run a cell
+	// that isn't what the client sent.
+	if !utf8.Valid(raw) {
+		return errors.New("content is not valid UTF-8")
+	}
 	if len(required) > 0 {
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &fields); err != nil {
@@ -463,4 +511,46 @@ func (k *Kernel) replyError(sock zmq4.Socket, m *wire.Message, replyType string,
 }
 
 // Interrupt stops the running cell, as an interrupt_request does.
-func (k *Kernel) Interrupt() { k.sup.Interrupt() }
+func (k *Kernel) Interrupt() { k.interruptSentAt(time.Now()) }
+
+// lateWindow is how long an interrupt that found no cell to stop waits for
+// a cell sent before it.
+const lateWindow = time.Second
+
+// lateInterrupt is an interrupt that found no cell running or waiting. A
+// client that sends a cell and then an interrupt sends them on different
+// sockets, shell and control, so the cell can arrive last: a cell sent
+// (by its header's date) shortly before the interrupt, arriving shortly
+// after it, is the one it meant to stop.
+type lateInterrupt struct {
+	sent    time.Time // the interrupt's date
+	arrived time.Time
+}
+
+// interruptSentAt stops the cell running or about to run, for an interrupt
+// sent at sent; if there is none, a cell sent before it may still come.
+func (k *Kernel) interruptSentAt(sent time.Time) {
+	k.intMu.Lock()
+	defer k.intMu.Unlock()
+	k.late = nil
+	if !k.sup.Interrupt() {
+		k.late = &lateInterrupt{sent: sent, arrived: time.Now()}
+	}
+}
+
+// cellArrived tells the supervisor a cell is coming, and stops it before it
+// begins if it is what a late interrupt meant.
+func (k *Kernel) cellArrived(m *wire.Message) {
+	k.intMu.Lock()
+	defer k.intMu.Unlock()
+	k.sup.Expect()
+	late := k.late
+	if late == nil {
+		return
+	}
+	k.late = nil
+	sent, err := time.Parse(time.RFC3339Nano, m.Header.Date)
+	if err == nil && time.Since(late.arrived) < lateWindow && !sent.After(late.sent) && late.sent.Sub(sent) < lateWindow {
+		k.sup.Interrupt()
+	}
+}

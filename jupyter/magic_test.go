@@ -15,6 +15,9 @@ func TestParseMagic(t *testing.T) {
 		{"%reset", resetMagic, false},
 		{"%timeit 1", noMagic, true},
 		{"x := 10 % 3", noMagic, false},
+		{"\n%time 1 + 1", workerMagic, false},
+		{"\n\n%env X=1", workerMagic, false},
+		{"\n%reset", resetMagic, false},
 	}
 	for _, tt := range tests {
 		got, err := parseMagic(tt.code)

@@ -3,6 +3,7 @@
 package lib
 
 import (
+	"embed"
 	"reflect"
 
 	"github.com/gokernel/gokernel/lib/coro"
@@ -27,3 +28,11 @@ func Packages() []Package {
 		{"timeline", timeline.Exports},
 	}
 }
+
+// Sources are the notebook packages' Go files, test files included (skip them), for the
+// programs the kernel builds from compiled cells: there the packages are gokernel/display and
+// so on, built with the tag gokernel_compiled, which binds their functions to the kernel's
+// display pipe.
+//
+//go:embed display/*.go progress/*.go timeline/*.go coro/*.go internal/picture/*.go
+var Sources embed.FS

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gokernel/gokernel/workerproto"
 )
 
 // memoryPoll is how often the supervisor reads a worker's memory use. A cell
@@ -101,8 +103,9 @@ func rss(pid int) (int64, error) {
 	return pages * int64(os.Getpagesize()), nil
 }
 
-// watchMemory kills w when its resident memory passes limit. It returns
-// when w has exited.
+// watchMemory kills w when its resident memory passes limit, and stays
+// over it after the worker gave back what it could (see squeeze). It
+// returns when w has exited.
 func watchMemory(w *process, limit int64) {
 	t := time.NewTicker(memoryPoll)
 	defer t.Stop()
@@ -112,7 +115,7 @@ func watchMemory(w *process, limit int64) {
 			return
 		case <-t.C:
 			n, err := rss(w.pid)
-			if err != nil || n <= limit {
+			if err != nil || n <= limit || w.squeeze(limit) {
 				continue
 			}
 			w.killWith(&deathNote{
@@ -121,6 +124,65 @@ func watchMemory(w *process, limit int64) {
 					formatSize(limit), MemoryLimitEnv),
 			})
 			return
+		}
+	}
+}
+
+// squeezeWait bounds how long a worker may stay over its limit while it
+// gives back what it can; overshoot is how far over it may go meanwhile.
+const (
+	squeezeWait = 2 * time.Second
+	overshoot   = 2 // a limit of 1 GiB allows 1.5 GiB for squeezeWait
+)
+
+// squeeze asks the worker to collect garbage and give free memory back to
+// the system, again until it is under limit, and reports whether it got
+// there within squeezeWait. Resident memory counts garbage the runtime hasn't
+// returned yet, and the interpreter keeps a variable's old value reachable
+// while it makes the new one (a cell churning through 600 MiB buffers under a
+// 1 GiB limit holds two of them for a moment): only what the cells go on
+// holding should stop the worker. Memory that grows far past the limit is
+// growth, and ends the wait.
+func (w *process) squeeze(limit int64) bool {
+	deadline := time.Now().Add(squeezeWait)
+	for time.Now().Before(deadline) {
+		select {
+		case <-w.squeezed: // an old answer
+		default:
+		}
+		if w.send(&workerproto.Message{Kind: workerproto.KindSqueeze}) != nil {
+			return false
+		}
+		if !w.awaitSqueeze(limit, deadline) {
+			return false
+		}
+		if n, err := rss(w.pid); err != nil || n <= limit {
+			return err == nil
+		}
+	}
+	return false
+}
+
+// awaitSqueeze waits for the worker's answer to a squeeze; it reports false
+// when the worker is gone, the deadline passed, or the memory grew past
+// overshoot meanwhile.
+func (w *process) awaitSqueeze(limit int64, deadline time.Time) bool {
+	t := time.NewTicker(memoryPoll)
+	defer t.Stop()
+	timeout := time.NewTimer(time.Until(deadline))
+	defer timeout.Stop()
+	for {
+		select {
+		case <-w.squeezed:
+			return true
+		case <-t.C:
+			if n, err := rss(w.pid); err == nil && n > limit+limit/overshoot {
+				return false
+			}
+		case <-timeout.C:
+			return false
+		case <-w.done:
+			return false
 		}
 	}
 }

@@ -103,7 +103,7 @@ func TestOutputReaderStaysOnThePollerForMarkers(t *testing.T) {
 	r, w := streamingPipe(t)
 	for n := uint64(1); n <= 5; n++ {
 		writeLines(t, w, 0, 3)
-		w.Write(workerproto.SyncMarker(n))
+		w.Write(workerproto.SyncMarker(testToken, n))
 		writeLines(t, w, 0, 3)
 	}
 	p := make([]byte, 7) // each read has a line or two, or a piece of a marker

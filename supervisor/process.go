@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,7 +25,9 @@ type WorkerCommand struct {
 	Env  []string // nil: the kernel's environment
 
 	// MemoryLimit stops the worker when its resident memory passes this
-	// many bytes; 0 means no limit.
+	// many bytes; 0 means no limit. The worker is told the limit
+	// ([workerproto.MemoryLimitEnv]), and collects garbage harder as it
+	// nears it, so that the kernel stops only real growth.
 	MemoryLimit int64
 }
 
@@ -35,24 +39,30 @@ const crashHead = 256 << 10
 // goroutines that read its pipes. Its goroutines end when the process has
 // exited and its pipes are closed; done is closed then, after exitErr is set.
 type process struct {
-	cmd    *exec.Cmd
-	pid    int
-	req    *workerproto.Writer
-	reqW   *os.File
-	ready  chan struct{} // closed when the worker said ready
-	stdout *stream
-	stderr *stream
-	crash  *headBuffer // the process's own stderr: Go's crash reports
-	done   chan struct{}
+	cmd      *exec.Cmd
+	pid      int
+	req      *workerproto.Writer
+	reqW     *os.File
+	ready    chan struct{} // closed when the worker said ready
+	token    string        // the worker's sync marker token, set before ready is closed
+	squeezed chan struct{} // the worker answered a squeeze request (memory.go)
+	stdout   *stream
+	stderr   *stream
+	crash    *headBuffer // the process's own stderr: Go's crash reports
+	done     chan struct{}
 
 	exitErr error // set before done is closed
 
 	mu     sync.Mutex
 	killed *deathNote // why the kernel killed it, if it did
+	lost   []string   // the output streams whose loss the learner was told of
 }
 
 // deathNote is the error a cell gets when the kernel killed its worker.
-type deathNote struct{ name, value string }
+type deathNote struct {
+	name, value string
+	stacks      bool // the worker was asked for Go's report: show the cells' library calls in it
+}
 
 // startProcess starts the worker process. out publishes the user's output;
 // route receives the worker's events, in order, from one goroutine that ends
@@ -85,7 +95,7 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 	}
 
 	cmd := exec.Command(wc.Path, wc.Args...)
-	cmd.Env = wc.Env
+	cmd.Env = workerEnv(wc)
 	// The worker's file descriptors (workerproto.FDStdin and the others).
 	cmd.Stdin = nil // /dev/null: a cell's input comes through input requests
 	cmd.Stdout = outW
@@ -98,7 +108,7 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 		Setpgid:   true,            // its own group, so a kill takes its children too
 		Pdeathsig: syscall.SIGKILL, // and it can't outlive the kernel
 	}
-	if err := cmd.Start(); err != nil {
+	if err := workers.start(cmd); err != nil {
 		closeAll()
 		return nil, fmt.Errorf("start worker %s: %w", wc.Path, err)
 	}
@@ -110,15 +120,16 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 	crashW.Close()
 
 	w := &process{
-		cmd:    cmd,
-		pid:    cmd.Process.Pid,
-		req:    workerproto.NewWriter(reqW),
-		reqW:   reqW,
-		ready:  make(chan struct{}),
-		stdout: newStream("stdout", out),
-		stderr: newStream("stderr", out),
-		crash:  &headBuffer{max: crashHead},
-		done:   make(chan struct{}),
+		cmd:      cmd,
+		pid:      cmd.Process.Pid,
+		req:      workerproto.NewWriter(reqW),
+		reqW:     reqW,
+		ready:    make(chan struct{}),
+		squeezed: make(chan struct{}, 1),
+		stdout:   newStream("stdout", out),
+		stderr:   newStream("stderr", out),
+		crash:    &headBuffer{max: crashHead},
+		done:     make(chan struct{}),
 	}
 	log = log.With("worker", w.pid)
 
@@ -126,15 +137,21 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 	pipes.Add(4)
 	// Each reader below ends at EOF, which comes when the process (and any
 	// child that inherited the pipe) has exited.
-	go func() { defer pipes.Done(); r := newOutputReader(outR); w.stdout.pump(r); r.Close() }()
-	go func() { defer pipes.Done(); r := newOutputReader(errR); w.stderr.pump(r); r.Close() }()
+	// The streams know markers only by the token the worker sends when ready.
+	token := func() string { <-w.ready; return w.token }
+	go func() { defer pipes.Done(); r := newOutputReader(outR); w.stdout.pump(r, token); r.Close() }()
+	go func() { defer pipes.Done(); r := newOutputReader(errR); w.stderr.pump(r, token); r.Close() }()
 	go func() { defer pipes.Done(); io.Copy(w.crash, crashR); crashR.Close() }()
 	go func() {
 		defer pipes.Done()
 		defer evR.Close()
 		r := workerproto.NewReader(evR)
-		readyOnce := sync.OnceFunc(func() { close(w.ready) })
-		defer readyOnce()
+		ready := false
+		defer func() {
+			if !ready { // the worker died before it was ready
+				close(w.ready)
+			}
+		}()
 		for {
 			m, err := r.Read()
 			if err != nil {
@@ -143,8 +160,19 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 				}
 				return
 			}
+			if m.Kind == workerproto.KindSqueezed {
+				select {
+				case w.squeezed <- struct{}{}:
+				default:
+				}
+				continue
+			}
 			if m.Kind == workerproto.KindReady {
-				readyOnce()
+				if !ready {
+					ready = true
+					w.token = m.Token
+					close(w.ready)
+				}
 				continue
 			}
 			route(w, m)
@@ -154,8 +182,11 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 	// done means: nothing more will come from this worker.
 	go func() {
 		err := cmd.Wait()
-		// Children the cell started may still hold the pipes: end them.
+		// Children the cell started may still hold the pipes: end them, in
+		// the worker's process group and wherever they went (see sweep).
+		workers.exited(w.pid)
 		_ = syscall.Kill(-w.pid, syscall.SIGKILL)
+		workers.sweep(log)
 		waitTimeout(&pipes, 2*time.Second)
 		w.reqW.Close()
 		w.exitErr = err
@@ -166,6 +197,22 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 		go watchMemory(w, wc.MemoryLimit) // ends when the worker has exited
 	}
 	return w, nil
+}
+
+// workerEnv is the worker's environment: the kernel's, or wc.Env, with the
+// memory limit, which the worker keeps under where it can (package worker's
+// memory.go).
+func workerEnv(wc WorkerCommand) []string {
+	env := wc.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	if wc.MemoryLimit <= 0 {
+		return env
+	}
+	// A name's first entry counts: drop any other.
+	env = slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, workerproto.MemoryLimitEnv+"=") })
+	return append(env, workerproto.MemoryLimitEnv+"="+strconv.FormatInt(wc.MemoryLimit, 10))
 }
 
 func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
@@ -187,6 +234,26 @@ func (w *process) kill(why string) {
 	w.killWith(note)
 }
 
+// stacksWait bounds how long killWithStacks waits for Go's report.
+const stacksWait = time.Second
+
+// killWithStacks is kill, after asking the worker for Go's report of its
+// goroutines (SIGQUIT), so that its death can name the library calls that
+// kept it busy.
+func (w *process) killWithStacks(why string) {
+	w.mu.Lock()
+	if w.killed == nil {
+		w.killed = &deathNote{name: "Restarted", value: why, stacks: true}
+	}
+	w.mu.Unlock()
+	_ = syscall.Kill(w.pid, syscall.SIGQUIT)
+	select {
+	case <-w.done:
+	case <-time.After(stacksWait):
+	}
+	w.kill("")
+}
+
 func (w *process) killWith(note *deathNote) {
 	w.mu.Lock()
 	if w.killed == nil {
@@ -194,6 +261,21 @@ func (w *process) killWith(note *deathNote) {
 	}
 	w.mu.Unlock()
 	_ = syscall.Kill(-w.pid, syscall.SIGKILL)
+}
+
+// noteLost records streams the worker can no longer write markers to, and
+// reports whether one of them is news.
+func (w *process) noteLost(streams []string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	news := false
+	for _, st := range streams {
+		if !slices.Contains(w.lost, st) {
+			w.lost = append(w.lost, st)
+			news = true
+		}
+	}
+	return news
 }
 
 func (w *process) killNote() *deathNote {
@@ -212,11 +294,19 @@ func (w *process) death() *workerproto.Error {
 	<-w.done
 	crash := w.crash.String()
 	if note := w.killNote(); note != nil {
-		return &workerproto.Error{Name: note.name, Value: note.value, Traceback: []string{note.name + ": " + note.value, stateLost}}
+		tb := []string{note.name + ": " + note.value}
+		if note.stacks {
+			tb = append(tb, learnerFrames(crash)...)
+		}
+		return &workerproto.Error{Name: note.name, Value: note.value, Traceback: append(tb, stateLost)}
 	}
 	name, value, trace := explainCrash(crash)
 	if name == "" {
 		name, value = "Exit", describeExit(w.exitErr)
+		if strings.TrimSpace(crash) == "" && strings.HasSuffix(value, "status 2") {
+			// Go's status for a crash, without Go's report.
+			trace = append(trace, "Status 2 is how Go ends a program that crashed, but its report did not reach the kernel: did a cell close file descriptor 2?")
+		}
 	}
 	tb := []string{name + ": " + value}
 	tb = append(tb, trace...)
@@ -231,7 +321,7 @@ func describeExit(err error) string {
 	if errors.As(err, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok {
 			if ws.Signaled() {
-				return fmt.Sprintf("the interpreter was killed by signal %v", ws.Signal())
+				return fmt.Sprintf("the interpreter was killed by signal %s (%v)", signalName(ws.Signal()), ws.Signal())
 			}
 			return fmt.Sprintf("the interpreter exited with status %d", ws.ExitStatus())
 		}
@@ -242,9 +332,13 @@ func describeExit(err error) string {
 	return "the interpreter stopped: " + err.Error()
 }
 
-// explainCrash reads Go's crash report: "panic: ...", "fatal error: ..."
-// and the stack overflow message, keeping the report's first lines.
+// explainCrash reads Go's crash report: "panic: ...", "fatal error: ...",
+// the stack overflow message and a signal's report, keeping the report's
+// first lines and the goroutines in library calls of cells.
 func explainCrash(report string) (name, value string, trace []string) {
+	if name, value, trace, ok := explainSignal(report); ok {
+		return name, value, trace
+	}
 	lines := strings.Split(report, "\n")
 	for i, line := range lines {
 		var rest string
@@ -265,6 +359,9 @@ func explainCrash(report string) (name, value string, trace []string) {
 		if strings.Contains(value, "out of memory") {
 			value = "out of memory"
 		}
+		if d := faultDetail(lines[i+1 : min(i+3, len(lines))]); d != "" {
+			value += " (" + d + ")"
+		}
 		// Keep the lines before the goroutine dumps: they carry the message.
 		for _, l := range lines[i+1:] {
 			if strings.HasPrefix(l, "goroutine ") || strings.HasPrefix(l, "[signal") || l == "runtime stack:" {
@@ -273,6 +370,9 @@ func explainCrash(report string) (name, value string, trace []string) {
 			if strings.TrimSpace(l) != "" {
 				trace = append(trace, l)
 			}
+		}
+		if name == "fatal error" {
+			trace = append(trace, learnerFrames(strings.Join(lines[i:], "\n"))...)
 		}
 		return name, value, trace
 	}

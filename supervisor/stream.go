@@ -22,11 +22,13 @@ const (
 
 // stream reads one of the worker's output pipes and publishes what it reads
 // in batches, in order. It removes the worker's sync markers and reports them
-// on synced.
+// on synced. Only a marker with the worker's token is one: anything else,
+// NUL bytes and look-alike markers included, is the user's output.
 type stream struct {
 	name    string                  // "stdout" or "stderr"
 	publish func(name, text string) // called with mu held, so batches stay in order
 	synced  chan uint64             // ids of sync markers seen, newest last
+	token   string                  // the worker's marker token; set by pump, read by its goroutine
 
 	mu      sync.Mutex
 	pending []byte
@@ -38,9 +40,11 @@ func newStream(name string, publish func(name, text string)) *stream {
 }
 
 // pump reads r until it fails (the worker exited and closed its end), then
-// flushes what is left. It runs in the worker's goroutine group and returns
-// at EOF.
-func (s *stream) pump(r io.Reader) {
+// flushes what is left. token returns the worker's marker token, waiting
+// for it if need be (an empty token: the worker never said, and nothing is
+// a marker). It runs in the worker's goroutine group and returns at EOF.
+func (s *stream) pump(r io.Reader, token func() string) {
+	s.token = token()
 	buf := make([]byte, readSize)
 	var carry []byte // an incomplete sync marker from the end of the last read
 	for {
@@ -74,7 +78,7 @@ func (s *stream) take(data []byte) (carry []byte) {
 		}
 		s.add(data[:i])
 		data = data[i:]
-		id, size, ok := parseMarker(data)
+		id, size, ok := parseMarker(data, s.token)
 		switch {
 		case ok:
 			s.mu.Lock()
@@ -92,34 +96,34 @@ func (s *stream) take(data []byte) (carry []byte) {
 	return nil
 }
 
-// parseMarker reads a sync marker at the start of data. It returns ok with
-// the marker's length, or size -1 when data is a proper prefix of a marker.
-func parseMarker(data []byte) (id uint64, size int, ok bool) {
-	prefix := workerproto.SyncPrefix
-	if len(data) < len(prefix) {
-		if bytes.HasPrefix([]byte(prefix), data) {
-			return 0, -1, false
-		}
+// parseMarker reads a sync marker with token at the start of data. It
+// returns ok with the marker's length, or size -1 when data is a proper
+// prefix of a marker.
+func parseMarker(data []byte, token string) (id uint64, size int, ok bool) {
+	if token == "" {
 		return 0, 0, false
 	}
-	if string(data[:len(prefix)]) != prefix {
+	head := workerproto.SyncPrefix + token + ":"
+	n := min(len(data), len(head))
+	if string(data[:n]) != head[:n] {
 		return 0, 0, false
 	}
-	for i := len(prefix); i < len(data) && i < len(prefix)+21; i++ {
-		c := data[i]
-		switch {
-		case c >= '0' && c <= '9':
+	if len(data) < len(head) {
+		return 0, -1, false
+	}
+	digits := 0
+	for i := len(head); i < len(data); i++ {
+		switch c := data[i]; {
+		case c >= '0' && c <= '9' && digits < 20:
 			id = id*10 + uint64(c-'0')
-		case c == 0 && i > len(prefix):
+			digits++
+		case c == 0 && digits > 0:
 			return id, i + 1, true
 		default:
 			return 0, 0, false
 		}
 	}
-	if len(data) < len(prefix)+21 {
-		return 0, -1, false
-	}
-	return 0, 0, false
+	return 0, -1, false // the number goes on in the next read
 }
 
 func (s *stream) signal(id uint64) {

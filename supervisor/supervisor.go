@@ -1,9 +1,12 @@
 // Package supervisor hosts the worker process, as the kernel sees it: it
 // starts `gokernel worker` with its pipes (the file descriptors are in
 // package workerproto), sends it cells, publishes what the cells print,
-// interrupts a cell (interrupt, then a grace period, then kill), stops the
-// worker at its memory limit, and turns the worker's death into the running
-// cell's error, read from Go's crash report, starting a fresh worker at once.
+// interrupts a cell (interrupt, then a grace period, then kill; a cell not
+// started yet is stopped before it runs, and native work that goes on after
+// the interrupt replaces the worker), stops the worker at its memory limit,
+// ends the processes a worker leaves behind, and turns the worker's death
+// into the running cell's error, read from Go's crash report, starting a
+// fresh worker at once.
 //
 // Goroutines, for each worker process, and who ends them:
 //
@@ -15,11 +18,13 @@
 //	  ├─ stderr pump   the cells' stderr → stream messages; ends at EOF
 //	  ├─ crash copy    the process's own stderr → the crash report; ends at EOF
 //	  └─ event reader  events → the running cell or a value request; ends at EOF
-//	memory watch       polls the process's memory, kills it past the limit;
+//	memory watch       polls the process's memory, kills it past the limit
+//	                   (after asking the worker to give back what is free);
 //	                   ends when done is closed
 //
 // EOF comes when the process, and every child of it that inherited a pipe,
-// has exited; the waiter kills the process group to make sure it does.
+// has exited; the waiter kills the process group, and every process the
+// worker left elsewhere (orphans.go), to make sure it does.
 // [Supervisor.Close] kills the worker and returns when its watch has seen
 // done closed.
 package supervisor
@@ -29,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,8 +43,20 @@ import (
 )
 
 // interruptGrace is how long a cell may take to stop after an interrupt
-// before the supervisor replaces the worker.
+// (counted from when the cell started, if the interrupt came first) before
+// the supervisor replaces the worker.
 const interruptGrace = 2 * time.Second
+
+// windDownPerGoroutine lengthens the grace for each goroutine the worker
+// has to stop: an interrupt wakes every sleeping goroutine of the cells so
+// that it ends, and 200,000 of them take about half a second to run down on
+// an idle machine, seconds on a loaded one. While the worker reports that
+// fewer are left (stopping events), the grace runs at least windDownGrace
+// past the last report.
+const (
+	windDownPerGoroutine = 25 * time.Microsecond
+	windDownGrace        = time.Second
+)
 
 // syncTimeout bounds the wait for a cell's output after its done event (the
 // cell may have closed its own stdout).
@@ -53,25 +71,54 @@ type Supervisor struct {
 	out  func(name, text string)      // publishes the user's output
 	show func(m *workerproto.Message) // publishes displays made between cells
 
-	mu      sync.Mutex
-	cur     *process
-	run     *execution                           // the cell running now, or nil
-	values  map[uint64]chan *workerproto.Message // value requests waiting for the worker
-	nextID  uint64
-	closed  bool
-	watches sync.WaitGroup // one watch goroutine per worker
+	mu       sync.Mutex
+	cur      *process
+	run      *execution                           // the cell running now, or nil
+	values   map[uint64]chan *workerproto.Message // value requests waiting for the worker
+	nextID   uint64
+	expected int  // cells the kernel received that have not come to Execute or Claim yet
+	pending  bool // an interrupt came while no cell ran but one was expected: it stops that one
+	closed   bool
+	watches  sync.WaitGroup // one watch goroutine per worker
 }
 
-// execution is one cell in flight.
+// execution is one cell in flight. An interrupt (see [Supervisor.Interrupt])
+// acts by phase:
+//
+//	queued   the worker isn't ready yet; nothing was sent. The cell ends
+//	         as interrupted when the worker is ready, without running.
+//	sent     the worker has the cell and hasn't started it: it is told, and
+//	         ends the cell without running it when it gets to it.
+//	running  the worker said it started the cell: it is told to stop it,
+//	         and the grace period starts.
+//
+// An interrupt in the first two phases is remembered, so the grace period of
+// a cell starts no earlier than the cell does.
 type execution struct {
-	id        uint64
-	code      string // the cell, to point at its lines when the worker dies
-	w         *process
-	events    chan *workerproto.Message // the worker's events for this cell
-	grace     chan struct{}             // closed when the interrupt grace ran out
-	stopInput context.CancelFunc
-	timer     *time.Timer
+	id     uint64
+	code   string // the cell, to point at its lines when the worker dies
+	w      *process
+	events chan *workerproto.Message // the worker's events for this cell
+
+	// Guarded by the Supervisor's mu.
+	phase       phase
+	interrupted bool          // an interrupt asked this cell to stop
+	deadline    time.Time     // when the grace runs out, once the cell runs and was interrupted
+	allowed     time.Duration // the grace from start to deadline
+	left        int           // goroutines the worker said it has to stop, in its last stopping event
+	timer       *time.Timer
+	grace       chan struct{} // closed by timer at deadline
+	stopInput   context.CancelFunc
 }
+
+// phase is how far an execution has come.
+type phase int
+
+const (
+	queued  phase = iota // waiting for the worker to be ready
+	sent                 // the worker has the cell, not started
+	running              // the worker started the cell
+)
 
 // ExecRequest is a cell for the worker.
 type ExecRequest struct {
@@ -174,18 +221,50 @@ func (s *Supervisor) watch(w *process) {
 	}
 }
 
+// Expect tells the supervisor that the kernel received a cell, which will
+// come to [Supervisor.Execute] (or to [Supervisor.Claim], for a cell the
+// kernel runs itself). An interrupt that arrives between the two stops that
+// cell: it was about to run.
+func (s *Supervisor) Expect() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expected++
+}
+
+// Claim is Execute for a cell the kernel runs itself (a magic such as
+// %reset): it reports whether the cell was interrupted before it began, and
+// should then not run.
+func (s *Supervisor) Claim() (interrupted bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.arriveLocked()
+}
+
+// arriveLocked counts an expected cell as arrived and returns whether an
+// interrupt is waiting for it.
+func (s *Supervisor) arriveLocked() bool {
+	if s.expected > 0 {
+		s.expected--
+	}
+	p := s.pending
+	s.pending = false
+	return p
+}
+
 // Execute runs one cell and returns its error, or nil. Output goes to the
 // supervisor's out function; Execute returns after all of the cell's output
 // was handed to it.
 func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler) *workerproto.Error {
 	s.mu.Lock()
+	early := s.arriveLocked()
 	w, err := s.processLocked()
 	if err != nil {
 		s.mu.Unlock()
 		return &workerproto.Error{Name: "KernelError", Value: err.Error(), Traceback: []string{err.Error()}}
 	}
 	s.nextID++
-	x := &execution{id: s.nextID, code: req.Code, w: w, grace: make(chan struct{}), events: make(chan *workerproto.Message, 64)}
+	x := &execution{id: s.nextID, code: req.Code, w: w, interrupted: early,
+		grace: make(chan struct{}), events: make(chan *workerproto.Message, 64)}
 	s.run = x
 	s.mu.Unlock()
 	defer func() {
@@ -202,30 +281,46 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 	case <-ctx.Done():
 		return interrupted("the kernel stopped before the cell ran")
 	}
+	s.mu.Lock()
+	if x.interrupted {
+		s.mu.Unlock()
+		return interruptedBeforeStart()
+	}
+	// Sent under the lock, so that an interrupt for this cell follows it on the pipe.
+	x.phase = sent
 	err = w.send(&workerproto.Message{Kind: workerproto.KindExecute, ID: x.id, Cell: req.Cell, Code: req.Code, AllowStdin: req.AllowStdin})
+	s.mu.Unlock()
 	if err != nil {
 		return s.died(x)
 	}
 	for {
 		var m *workerproto.Message
 		select {
-		case m = <-x.events:
-		case <-w.done:
-			// Events sent before the worker died still count: a finished
-			// cell's done beats the death that followed it.
+		case m = <-x.events: // what the worker said goes before a death or the grace
+		default:
 			select {
 			case m = <-x.events:
-			default:
+			case <-w.done:
+				// Events sent before the worker died still count: a finished
+				// cell's done beats the death that followed it.
+				select {
+				case m = <-x.events:
+				default:
+					return s.died(x)
+				}
+			case <-x.grace:
+				w.kill(fmt.Sprintf("The cell did not stop within %v of the interrupt, so the interpreter was replaced.", s.graceOf(x)))
 				return s.died(x)
 			}
-		case <-x.grace:
-			w.kill(fmt.Sprintf("The cell did not stop within %v of the interrupt, so the interpreter was replaced.", interruptGrace))
-			return s.died(x)
 		}
 		if m.Sync != 0 {
-			s.awaitOutput(w, m.Sync) // what the cell printed before this event goes first
+			s.awaitOutput(w, m) // what the cell printed before this event goes first
 		}
 		switch m.Kind {
+		case workerproto.KindStarted:
+			s.started(x)
+		case workerproto.KindStopping:
+			s.windDown(x, m.Goroutines)
 		case workerproto.KindResult:
 			h.Result(m.Data, m.Metadata)
 		case workerproto.KindDisplay:
@@ -236,7 +331,11 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 			ictx, cancel := context.WithCancel(ctx)
 			s.mu.Lock()
 			x.stopInput = cancel
+			stopped := x.interrupted
 			s.mu.Unlock()
+			if stopped {
+				cancel()
+			}
 			value, err := h.Input(ictx, m.Prompt, m.Password)
 			cancel()
 			reply := &workerproto.Message{Kind: workerproto.KindInputReply, ID: x.id, Value: value}
@@ -247,6 +346,14 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 				return s.died(x)
 			}
 		case workerproto.KindDone:
+			if !s.settle(x) {
+				select {
+				case <-w.done: // it died meanwhile: that is the cell's error
+				default:
+					w.killWithStacks(s.stillBusy(x))
+				}
+				return s.died(x)
+			}
 			if m.Defined != nil {
 				h.Defined(m.Defined.Symbols, m.Defined.Imports)
 			}
@@ -258,12 +365,80 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 	}
 }
 
-// awaitOutput waits until the worker's stdout and stderr carried sync
-// marker n: then all that was printed before it has been published.
-func (s *Supervisor) awaitOutput(w *process, n uint64) {
+// started notes that the worker began x: an interrupt that came earlier
+// starts its grace now.
+func (s *Supervisor) started(x *execution) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x.phase = running
+	if x.interrupted {
+		x.armLocked(time.Now(), interruptGrace)
+	}
+}
+
+// windDown lengthens x's grace by the goroutines the worker has to stop,
+// and, while fewer are left at each report, to windDownGrace past it.
+func (s *Supervisor) windDown(x *execution, goroutines int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first := x.left == 0
+	progress := !first && goroutines < x.left
+	x.left = goroutines
+	if x.timer == nil || (!first && !progress) || !x.timer.Stop() {
+		return // no grace running, no news, or it ran out already
+	}
+	deadline := x.deadline
+	if first {
+		deadline = deadline.Add(time.Duration(goroutines) * windDownPerGoroutine)
+	}
+	if progress {
+		deadline = later(deadline, time.Now().Add(windDownGrace))
+	}
+	x.allowed += deadline.Sub(x.deadline)
+	x.deadline = deadline
+	x.timer.Reset(time.Until(x.deadline))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// armLocked starts x's grace period at from, unless it runs already.
+func (x *execution) armLocked(from time.Time, grace time.Duration) {
+	if x.timer != nil {
+		return
+	}
+	x.deadline, x.allowed = from.Add(grace), grace
+	x.timer = time.AfterFunc(time.Until(x.deadline), func() { close(x.grace) })
+}
+
+// graceOf is the grace x had, rounded for people.
+func (s *Supervisor) graceOf(x *execution) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return max(x.allowed, interruptGrace).Round(100 * time.Millisecond)
+}
+
+// awaitOutput waits until the worker's stdout and stderr carried the sync
+// marker of m (but not on a stream the worker could not write it to): then
+// all that was printed before it has been published.
+func (s *Supervisor) awaitOutput(w *process, m *workerproto.Message) {
+	if len(m.NoSync) > 0 && w.noteLost(m.NoSync) {
+		// The worker can't say so itself: what it writes there is lost.
+		s.out("stderr", fmt.Sprintf("Note: a cell closed the interpreter's %s (every descriptor of that pipe): "+
+			"what cells write there is lost from now on. %%reset starts a fresh interpreter.\n", strings.Join(m.NoSync, " and ")))
+	}
 	timeout := time.After(syncTimeout)
-	if !w.stdout.waitSync(n, timeout) || !w.stderr.waitSync(n, timeout) {
-		s.log.Warn("output did not carry its sync marker", "sync", n)
+	for _, st := range []*stream{w.stdout, w.stderr} {
+		if slices.Contains(m.NoSync, st.name) {
+			continue
+		}
+		if !st.waitSync(m.Sync, timeout) {
+			s.log.Warn("output did not carry its sync marker", "sync", m.Sync, "stream", st.name)
+		}
 	}
 }
 
@@ -290,24 +465,33 @@ func (s *Supervisor) died(x *execution) *workerproto.Error {
 	return e
 }
 
-// Interrupt stops the running cell, if any. If the cell doesn't stop within
-// the grace period, its worker is replaced.
-func (s *Supervisor) Interrupt() {
+// Interrupt stops the running cell, or the cell about to run: one that has
+// come to Execute and not started in the worker yet, or one the kernel said
+// to expect. If the cell doesn't stop within the grace period after it
+// started, its worker is replaced. With no cell running or expected, there
+// is nothing to stop, and Interrupt reports false.
+func (s *Supervisor) Interrupt() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	x := s.run
 	if x == nil {
-		return
+		s.pending = s.expected > 0
+		return s.pending
 	}
+	x.interrupted = true
 	if x.stopInput != nil {
 		x.stopInput()
+	}
+	if x.phase == queued {
+		return true // Execute sees it before it sends the cell
 	}
 	if err := x.w.send(&workerproto.Message{Kind: workerproto.KindInterrupt, ID: x.id}); err != nil {
 		s.log.Warn("interrupt", "err", err)
 	}
-	if x.timer == nil {
-		x.timer = time.AfterFunc(interruptGrace, func() { close(x.grace) })
+	if x.phase == running {
+		x.armLocked(time.Now(), interruptGrace)
 	}
+	return true
 }
 
 // Restart replaces the worker with a fresh one. A running cell ends with an
@@ -396,6 +580,11 @@ func (s *Supervisor) PID() int {
 
 func interrupted(why string) *workerproto.Error {
 	return &workerproto.Error{Name: "Interrupted", Value: why, Traceback: []string{"Interrupted: " + why}}
+}
+
+// interruptedBeforeStart is the error of a cell stopped before it ran.
+func interruptedBeforeStart() *workerproto.Error {
+	return interrupted("the cell was interrupted before it started: nothing of it ran, and the names of earlier cells are kept")
 }
 
 func plural(n int) string {

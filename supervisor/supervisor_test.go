@@ -214,16 +214,22 @@ func TestSupervisorDeathBetweenCellsIsAnnounced(t *testing.T) {
 	}
 }
 
-// waitRunning waits until s has a cell in flight.
-func waitRunning(t *testing.T, s *Supervisor) {
+// waitRunning waits until the worker said it started s's cell.
+func waitRunning(t *testing.T, s *Supervisor) { t.Helper(); waitPhase(t, s, running) }
+
+// waitPhase waits until s has a cell in flight that came to phase p.
+func waitPhase(t *testing.T, s *Supervisor, p phase) {
 	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		s.mu.Lock()
-		running := s.run != nil
+		there := s.run != nil && s.run.phase == p
 		s.mu.Unlock()
-		if running {
-			time.Sleep(20 * time.Millisecond) // let the request reach the worker
+		if there {
 			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no cell came to phase %d", p)
 		}
 		time.Sleep(time.Millisecond)
 	}

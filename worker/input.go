@@ -54,7 +54,28 @@ func (in *input) reply(m *workerproto.Message) {
 }
 
 // Read implements io.Reader.
-func (in *input) Read(p []byte) (int, error) {
+func (in *input) Read(p []byte) (int, error) { return in.read(nil, p) }
+
+// line asks for a line, as a read with nothing buffered does, and gives up when ctx ends too:
+// the input of a compiled cell's program, which asks for each line it waits for.
+func (in *input) line(ctx context.Context) (string, error) {
+	var b []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := in.read(ctx.Done(), buf)
+		b = append(b, buf[:n]...)
+		if err != nil {
+			return "", err
+		}
+		if n > 0 && b[len(b)-1] == '\n' {
+			return string(b[:len(b)-1]), nil
+		}
+	}
+}
+
+// read reads, asking the kernel for a line when nothing is buffered; it gives up when the cell
+// ends or stop is closed.
+func (in *input) read(stop <-chan struct{}, p []byte) (int, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if len(in.buf) > 0 {
@@ -89,5 +110,7 @@ func (in *input) Read(p []byte) (int, error) {
 		return n, nil
 	case <-ctx.Done():
 		return 0, errors.New("stdin: the cell was interrupted while waiting for input")
+	case <-stop:
+		return 0, errors.New("stdin: the program no longer waits for input")
 	}
 }

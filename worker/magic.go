@@ -22,22 +22,24 @@ import (
 // The kernel handles %help and %reset and refuses unknown magics before a
 // cell gets here.
 
-// runMagic runs code that starts with a magic line. It reports false when
-// code has none.
+// runMagic runs a cell with a magic line (workerproto.ParseMagic, as the
+// kernel reads it). It reports false when the cell has none.
 func runMagic(ctx context.Context, sess *eval.Session, cell eval.Cell, stdout io.Writer) (eval.Outcome, bool) {
-	first, rest, _ := strings.Cut(cell.Code, "\n")
-	first = strings.TrimSpace(first)
-	switch name, args, _ := strings.Cut(first, " "); name {
+	m, ok := workerproto.ParseMagic(cell.Code)
+	if !ok {
+		return eval.Outcome{}, false
+	}
+	switch m.Name {
 	case "%time":
-		// The cell's own lines keep their numbers in positions: the magic line becomes blank.
-		cell.Code = strings.TrimSpace(args) + "\n" + rest
+		// The code after %time, on its line and below, keeps its lines and columns in positions.
+		cell.Code = m.Code
 		start, cpu := time.Now(), cpuTime()
 		out := sess.Execute(ctx, cell)
 		wall, used := time.Since(start), cpuTime()-cpu
 		fmt.Fprintf(stdout, "wall time: %v, CPU time: %v\n", round(wall), round(used))
 		return out, true
 	case "%env":
-		return eval.Outcome{Err: env(strings.TrimSpace(args), stdout)}, true
+		return eval.Outcome{Err: env(m.Args, stdout)}, true
 	}
 	return eval.Outcome{}, false
 }

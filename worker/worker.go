@@ -9,10 +9,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"os"
 	"runtime"
 	"sync"
-	"syscall"
+	"sync/atomic"
 
 	"github.com/gokernel/gokernel/eval"
 	"github.com/gokernel/gokernel/workerproto"
@@ -24,21 +25,14 @@ type Config struct {
 	Events   io.Writer // to the kernel
 	Stdout   io.Writer // the cells' output
 	Stderr   io.Writer
-}
 
-// FromFiles is the Config of a process started by the kernel.
-func FromFiles() Config {
-	// Requests are read through the runtime's poller, not with a blocking
-	// read(2): a read that blocks keeps its thread, and the cell it brings
-	// then waits for another thread to wake and take it, a second wake-up
-	// per cell.
-	_ = syscall.SetNonblock(workerproto.FDRequests, true)
-	return Config{
-		Requests: os.NewFile(workerproto.FDRequests, "requests"),
-		Events:   os.NewFile(workerproto.FDEvents, "events"),
-		Stdout:   os.Stdout, // workerproto.FDStdout
-		Stderr:   os.NewFile(workerproto.FDCellStderr, "cell-stderr"),
-	}
+	// MemoryLimit is the kernel's limit on the worker's resident memory, if
+	// it has one (memory.go).
+	MemoryLimit int64
+
+	// outputs, set by FromFiles, are the ends of the output pipes that sync
+	// markers go through (fds.go); without, markers go to Stdout and Stderr.
+	outputs *outputs
 }
 
 // Run serves requests until the kernel closes the request pipe (or ctx
@@ -50,18 +44,26 @@ func Run(ctx context.Context, cfg Config) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w := &runner{events: workerproto.NewWriter(cfg.Events), cells: make(chan *workerproto.Message, 16), quit: cancel, reported: -1,
-		stdout: cfg.Stdout, stderr: cfg.Stderr}
+		stdout: cfg.Stdout, stderr: cfg.Stderr, outputs: cfg.outputs, token: workerproto.Token(), done: ctx.Done()}
 	w.in = newInput(w.emit)
 	var err error
 	w.sess, err = eval.New(eval.Config{Stdin: w.in, Stdout: cfg.Stdout, Stderr: cfg.Stderr, Display: sink{w},
-		// os.Exit in a cell ends this process, as in a Go program; the
-		// kernel reports the status and starts a fresh worker.
+		// os.Exit with a nonzero status ends this process, as in a Go
+		// program; the kernel reports the status and starts a fresh
+		// worker. os.Exit(0) ends only the cell (see eval.Config.Exit).
 		Exit: os.Exit})
 	if err != nil {
 		return err
 	}
 	sess := w.sess
-	if err := w.events.Write(&workerproto.Message{Kind: workerproto.KindReady, PID: os.Getpid()}); err != nil {
+	// The process's standard logger writes where the cells' log.Println does (log.Default,
+	// slog's default logger and net/http's error log go through it), not to fd 2, which is
+	// for Go's own crash reports.
+	defer log.SetOutput(log.Writer())
+	log.SetOutput(sess.LogWriter(cfg.Stderr))
+	defer w.watchSignals()()
+	setMemoryLimit(cfg.MemoryLimit)
+	if err := w.events.Write(&workerproto.Message{Kind: workerproto.KindReady, PID: os.Getpid(), Token: w.token}); err != nil {
 		return err
 	}
 
@@ -90,17 +92,28 @@ type runner struct {
 	cells  chan *workerproto.Message
 	quit   context.CancelFunc // ends Run: the kernel is gone
 
+	done <-chan struct{} // closed when Run returns
+
 	mu       sync.Mutex
 	running  uint64             // id of the cell running, 0 if none
 	stop     context.CancelFunc // interrupts it
 	deadlock bool               // every goroutine was waiting when it was interrupted
+	last     uint64             // id of the cell started last
+	early    uint64             // id of a cell interrupted before it started
+
+	collecting uint64   // the cell whose undeliverable events are collected in lost
+	lost       []string // what it could not show (undeliverable.go)
+
+	queued atomic.Int64 // cells read and not yet done: values are read only at 0 (value.go)
 
 	reported int           // the session generation whose symbols the kernel has
 	sess     *eval.Session // set before the request reader starts
 
 	syncMu         sync.Mutex // orders markers and events
 	syncs          uint64     // markers written
+	token          string     // in every marker, so that output can't pass for one
 	stdout, stderr io.Writer
+	outputs        *outputs // nil: markers go to stdout and stderr
 }
 
 // read dispatches requests: cells to the runner, interrupts and input
@@ -114,6 +127,7 @@ func (w *runner) read(ctx context.Context, r *workerproto.Reader) error {
 		}
 		switch m.Kind {
 		case workerproto.KindExecute:
+			w.queued.Add(1)
 			select {
 			case w.cells <- m:
 			case <-ctx.Done():
@@ -121,12 +135,12 @@ func (w *runner) read(ctx context.Context, r *workerproto.Reader) error {
 			}
 		case workerproto.KindInterrupt:
 			w.interrupt(m.ID)
+		case workerproto.KindSqueeze:
+			go w.squeeze() // ends after one collection
 		case workerproto.KindInputReply:
 			w.in.reply(m)
 		case workerproto.KindValue:
-			// Read between cells, while the kernel waits for the answer.
-			v, _ := w.sess.Preview(m.Name)
-			w.send(&workerproto.Message{Kind: workerproto.KindValue, ID: m.ID, Value: v})
+			w.send(&workerproto.Message{Kind: workerproto.KindValue, ID: m.ID, Value: w.value(m.Name)})
 		}
 	}
 }
@@ -139,25 +153,58 @@ func (w *runner) current() uint64 {
 }
 
 // interrupt stops cell id (any cell if id is 0), noting first whether the
-// cell was deadlocked, for the learner.
+// cell was deadlocked, for the learner, and telling the kernel how many
+// goroutines have to stop. A cell that hasn't started yet is stopped when it
+// does, before it runs.
 func (w *runner) interrupt(id uint64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.stop != nil && (id == 0 || id == w.running) {
+	switch {
+	case w.stop != nil && (id == 0 || id == w.running):
 		w.deadlock = deadlocked()
+		n := w.sess.Goroutines()
+		w.events.Write(&workerproto.Message{Kind: workerproto.KindStopping, ID: w.running, Goroutines: n})
 		w.stop()
+		if n > 0 {
+			go w.windDown(w.running, n) // ends when they have, or stall
+		}
+	case id > w.last:
+		w.early = id
 	}
+}
+
+// start registers cell m as running, and tells the kernel, unless it was
+// interrupted before it started: then it reports false.
+func (w *runner) start(m *workerproto.Message, stop context.CancelFunc) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.last = m.ID
+	if w.early == m.ID {
+		return false
+	}
+	w.running, w.stop, w.deadlock = m.ID, stop, false
+	// Under the lock: a stopping event for this cell comes after it.
+	w.events.Write(&workerproto.Message{Kind: workerproto.KindStarted, ID: m.ID})
+	return true
 }
 
 func (w *runner) execute(ctx context.Context, sess *eval.Session, m *workerproto.Message) {
 	cctx, cancel := context.WithCancel(ctx)
-	w.mu.Lock()
-	w.running, w.stop, w.deadlock = m.ID, cancel, false
-	w.mu.Unlock()
+	if !w.start(m, cancel) {
+		cancel()
+		w.send(&workerproto.Message{Kind: workerproto.KindDone, ID: m.ID, Error: &workerproto.Error{Name: eval.NameInterrupted,
+			Value:     "the cell was interrupted before it started: nothing of it ran, and the names of earlier cells are kept",
+			Traceback: []string{"Interrupted: the cell was interrupted before it started: nothing of it ran"}}})
+		return
+	}
 	w.in.begin(cctx, m.ID, m.AllowStdin)
+	w.collectLost(m.ID)
 
 	cell := eval.Cell{Name: m.Cell, Code: m.Code}
-	out, magic := runMagic(cctx, sess, cell, w.stdout)
+	out, magic := w.runCompiled(cctx, sess, cell)
+	if !magic {
+		out, magic = runMagic(cctx, sess, cell, w.stdout)
+	}
 	if !magic {
 		out = sess.Execute(cctx, cell)
 	}
@@ -165,6 +212,7 @@ func (w *runner) execute(ctx context.Context, sess *eval.Session, m *workerproto
 	// Cancel first: a goroutine of this cell may be waiting for input.
 	cancel()
 	w.in.end()
+	w.repairOutputs()
 	w.mu.Lock()
 	w.running, w.stop = 0, nil
 	deadlock := w.deadlock
@@ -185,13 +233,19 @@ func (w *runner) execute(ctx context.Context, sess *eval.Session, m *workerproto
 		syms, imports := sess.Symbols()
 		done.Defined = &workerproto.Defined{Symbols: syms, Imports: imports}
 	}
-	done.Error = out.Err
+	done.Error = w.withLost(out.Err)
+	w.queued.Add(-1) // before done: the kernel may ask for a value as soon as it has it
 	w.send(done)
 }
 
-// send writes an event; a failure means the kernel is gone, and ends Run.
+// send writes an event; a failure of the pipe means the kernel is gone, and ends Run. An
+// event that can't be encoded is not written: see undeliverable.
 func (w *runner) send(m *workerproto.Message) {
-	if err := w.emit(m); err != nil {
+	err := w.emit(m)
+	if errors.Is(err, workerproto.ErrEncode) || errors.Is(err, workerproto.ErrTooLarge) {
+		err = w.undeliverable(m, err)
+	}
+	if err != nil {
 		w.quit() // nobody is left to tell
 	}
 }
@@ -203,8 +257,6 @@ func (w *runner) emit(m *workerproto.Message) error {
 	defer w.syncMu.Unlock()
 	w.syncs++
 	m.Sync = w.syncs
-	marker := workerproto.SyncMarker(m.Sync)
-	w.stdout.Write(marker)
-	w.stderr.Write(marker)
+	m.NoSync = w.markers(workerproto.SyncMarker(w.token, m.Sync))
 	return w.events.Write(m)
 }

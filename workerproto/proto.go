@@ -9,12 +9,19 @@
 // Each message is a 4-byte big-endian length followed by that many bytes of
 // JSON. The user's output does not travel here: it is the worker's stdout and
 // stderr pipes, which carry a [SyncMarker] at the end of every cell so the
-// kernel knows it has read all of a cell's output before it replies.
+// kernel knows it has read all of a cell's output before it replies. Each
+// marker carries the worker's [Token], which the kernel learns from the ready
+// event, so that no output can pass for a marker.
+//
+// The file descriptors above 2 are the worker's own: it marks them
+// close-on-exec, so the processes a cell starts see 0, 1 and 2 only.
 package workerproto
 
 import (
 	"bufio"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +40,11 @@ const (
 	FDCellStderr = 5 // the cells' stderr, a pipe the kernel publishes
 )
 
+// InstalledGoEnv names the variable of kernel.json's env in which `gokernel install` records
+// the go command it found; the worker builds compiled cells with it when there is no go on the
+// kernel's PATH (as when Jupyter starts from a desktop launcher).
+const InstalledGoEnv = "GOKERNEL_INSTALL_GO"
+
 // Kinds of message. Requests go from the kernel to the worker, events from
 // the worker to the kernel.
 const (
@@ -41,15 +53,23 @@ const (
 	KindInterrupt  = "interrupt"   // stop the running cell
 	KindInputReply = "input_reply" // Value answers the last input request
 	KindValue      = "value"       // request: the value of variable Name; event: its Value
+	KindSqueeze    = "squeeze"     // give free memory back to the system; answered with squeezed
 
 	// Events.
-	KindReady        = "ready"         // the interpreter is ready for cells
+	KindReady        = "ready"         // the interpreter is ready for cells; PID, Token
+	KindStarted      = "started"       // cell ID began to run (it was not interrupted before)
+	KindStopping     = "stopping"      // cell ID was asked to stop; Goroutines must wind down
 	KindResult       = "result"        // Data is the cell's result
 	KindDisplay      = "display"       // Data shown now; DisplayID, Update
 	KindClear        = "clear_output"  // clear the cell's output; Wait
 	KindInputRequest = "input_request" // the cell reads stdin; Prompt
 	KindDone         = "done"          // the cell ID finished; Error if it failed
+	KindSqueezed     = "squeezed"      // the worker did what a squeeze asked
 )
+
+// MemoryLimitEnv names the environment variable in which the kernel tells
+// the worker its limit on the worker's resident memory, in bytes.
+const MemoryLimitEnv = "GOKERNEL_WORKER_MEMORY_LIMIT"
 
 // MaxMessage bounds one framed message, so a corrupt length can't make the
 // reader allocate without limit.
@@ -63,6 +83,9 @@ type Message struct {
 	// Sync numbers the SyncMarker the worker wrote on stdout and stderr just
 	// before this event: the kernel publishes the output before the event.
 	Sync uint64 `json:"sync,omitempty"`
+	// NoSync names the streams ("stdout", "stderr") the marker could not be
+	// written to: the kernel doesn't wait for it there.
+	NoSync []string `json:"no_sync,omitempty"`
 
 	// Execute.
 	Code       string `json:"code,omitempty"`
@@ -94,7 +117,8 @@ type Message struct {
 	Defined *Defined `json:"defined,omitempty"`
 
 	// Ready.
-	PID int `json:"pid,omitempty"`
+	PID   int    `json:"pid,omitempty"`
+	Token string `json:"token,omitempty"` // in every SyncMarker of this worker
 }
 
 // Defined is what the cells of a session have defined.
@@ -138,6 +162,10 @@ func (e *Error) Error() string { return e.Name + ": " + e.Value }
 // ErrTooLarge reports a frame whose length exceeds [MaxMessage].
 var ErrTooLarge = errors.New("workerproto: message too large")
 
+// ErrEncode reports a message that JSON can't encode (a NaN, a channel in Data). Like
+// [ErrTooLarge] from [Writer.Write], it means nothing was written: the pipe is fine.
+var ErrEncode = errors.New("workerproto: message can't be encoded")
+
 // Writer writes framed messages. It is safe for concurrent use.
 type Writer struct {
 	mu  sync.Mutex
@@ -148,14 +176,16 @@ type Writer struct {
 // NewWriter returns a Writer on w.
 func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
-// Write frames and writes m in a single write call.
+// Write frames and writes m in a single write call. A message JSON can't encode, or one
+// larger than [MaxMessage], is not written at all: the error wraps [ErrEncode] or
+// [ErrTooLarge], and the Writer stays usable.
 func (w *Writer) Write(m *Message) error {
 	body, err := json.Marshal(m)
 	if err != nil {
-		return fmt.Errorf("workerproto: encode %s: %w", m.Kind, err)
+		return fmt.Errorf("%w: %s: %w", ErrEncode, m.Kind, err)
 	}
 	if len(body) > MaxMessage {
-		return ErrTooLarge
+		return fmt.Errorf("%w: %s of %d bytes", ErrTooLarge, m.Kind, len(body))
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -201,11 +231,27 @@ func (r *Reader) Read() (*Message, error) {
 // SyncMarker is written by the worker on its stdout and stderr before each
 // event that a front end shows (a result, a display, an input request, the
 // end of a cell); the event carries its number n, and the kernel removes the
-// marker from the output. Its NUL bytes keep it apart from anything a person
-// prints.
-func SyncMarker(n uint64) []byte {
-	return []byte("\x00gokernel-sync:" + strconv.FormatUint(n, 10) + "\x00")
+// marker from the output. token is the worker's [Token]: output that looks
+// like a marker but lacks it is output, so a cell can't forge one.
+func SyncMarker(token string, n uint64) []byte {
+	return []byte(SyncPrefix + token + ":" + strconv.FormatUint(n, 10) + "\x00")
 }
+
+// SignalNote starts the line a worker writes on its crash output (fd 2) when
+// a fatal signal reaches it, before Go's own report: "gokernel: signal
+// SIGQUIT arrived while cell[3] ran line 2: for {}".
+const SignalNote = "gokernel: signal "
 
 // SyncPrefix starts every [SyncMarker].
 const SyncPrefix = "\x00gokernel-sync:"
+
+// TokenLen is the length of a [Token].
+const TokenLen = 32
+
+// Token returns a fresh random token for a worker's sync markers: 32
+// lowercase hex digits.
+func Token() string {
+	var b [TokenLen / 2]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}

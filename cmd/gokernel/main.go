@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -216,11 +215,11 @@ func install(args []string, stdout io.Writer) error {
 
 func runWorker(ctx context.Context) error {
 	// The kernel interrupts cells by message; a terminal's Ctrl-C reaches the
-	// kernel, not the interpreter.
-	signal.Ignore(syscall.SIGINT)
-	// The interpreter logs its internal failures through the log package;
-	// the cell's error already says what went wrong.
-	log.SetOutput(io.Discard)
+	// kernel, not the interpreter. SIGINT goes to a channel nobody reads
+	// rather than being ignored: an ignored signal stays ignored in the
+	// processes the worker starts (compiled cells, os/exec in cells), which
+	// then could not be interrupted.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGINT)
 	// Unbounded recursion should end as a stack overflow in a fraction of a
 	// second, long before the memory limit (512 MiB at least) ends it as
 	// out of memory. An interpreted call takes a few KiB of Go stack, so this

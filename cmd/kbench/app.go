@@ -33,7 +33,7 @@ func NewMain(stdout, stderr io.Writer) *Main {
 }
 
 // groups are the measurement groups, in the order they run.
-var groups = []string{"floor", "start", "roundtrip", "output", "interrupt", "crash", "restart", "fib", "workshop"}
+var groups = []string{"floor", "start", "roundtrip", "output", "interrupt", "crash", "restart", "fib", "compiled", "workshop"}
 
 // bench holds what every measurement needs.
 type bench struct {
@@ -205,6 +205,8 @@ func (b *bench) measure(ctx context.Context, group string, rep *report) error {
 		rep.Restart, err = b.measureRestart(ctx)
 	case "fib":
 		rep.Fib, err = b.measureFib(ctx)
+	case "compiled":
+		rep.Compiled, err = b.measureCompiled(ctx)
 	case "workshop":
 		rep.Workshop, err = b.measureWorkshop(ctx)
 	}

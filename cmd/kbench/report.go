@@ -23,6 +23,7 @@ type report struct {
 	Crash     *crashResult      `json:"crash,omitempty"`
 	Restart   *restartResult    `json:"restart,omitempty"`
 	Fib       *fibResult        `json:"fib,omitempty"`
+	Compiled  *compiledResult   `json:"compiled,omitempty"`
 	Workshop  *workshopResult   `json:"workshop,omitempty"`
 	Client    string            `json:"client"` // clientBuffered or clientPlain
 	Rows      []row             `json:"table"`
@@ -61,6 +62,7 @@ const (
 	targetRecover    = 300 * time.Millisecond
 	targetWorkshop   = 5 * time.Second
 	targetFibPct     = 5.0
+	targetCached     = time.Second
 )
 
 func (r *report) table() []row {
@@ -200,6 +202,12 @@ func (r *report) table() []row {
 			Floor:   fmt.Sprintf("%+.1f%% vs bare yaegi %s (fastest runs: %+.1f%%)", f.OverheadPct, ms(y), f.MinOverheadPct),
 			Target:  "within 5% of bare yaegi",
 			Verdict: verdict(f.OverheadPct <= targetFibPct)})
+	}
+	if c := r.Compiled; c != nil {
+		add(row{Measure: "compiled cell, fib(27): first run, with the build → execute_reply", Go: ms(c.First.D()), Py: "—"})
+		add(row{Measure: fmt.Sprintf("compiled cell, fib(27): unchanged, from the cache → execute_reply (median of %d)", compiledRuns),
+			Go: ms(c.CachedMedian.D()), Py: "—", Floor: "interpreted: " + ms(c.InterpretedMedian.D()),
+			Target: "well under 1 s", Verdict: verdict(c.CachedMedian.D() < targetCached)})
 	}
 	return rows
 }

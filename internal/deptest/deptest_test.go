@@ -48,7 +48,9 @@ var rules = []rule{
 		why: "the index generator reads yaegi's and the notebook packages' symbol tables"},
 	{room: "eval", imports: []string{"lib", "workerproto"}, never: []string{zmq4},
 		why: "the interpreter side never speaks Jupyter"},
-	{room: "worker", imports: []string{"eval", "lib", "workerproto"}, never: []string{zmq4},
+	{room: "compiled", imports: []string{"eval", "lib", "workerproto"}, never: []string{zmq4},
+		why: "compiled cells run on the interpreter side, with the session's declarations (eval) and the notebook packages' sources (lib), and never speak Jupyter"},
+	{room: "worker", imports: []string{"eval", "compiled", "lib", "workerproto"}, never: []string{zmq4},
 		why: "the interpreter side never speaks Jupyter"},
 	{room: "supervisor", imports: []string{"workerproto"}, never: []string{yaegi, zmq4},
 		why: "the kernel hosts the worker process and never runs user code"},
@@ -58,6 +60,8 @@ var rules = []rule{
 		why: "main only wires"},
 	{room: "cmd/kbench", imports: []string{"jupyter/client", "jupyter/wire"},
 		why: "the benchmark is a client of the kernel, like any front end"},
+	{room: "notebooks", stdOnly: true,
+		why: "the lessons' own tools (cellfmt checks their code cells) know nothing of the kernel"},
 	{room: "internal/deptest", why: "only this test"},
 }
 

@@ -15,6 +15,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/gokernel/gokernel/workerproto"
 )
 
 // Name is the kernelspec's folder name, which notebooks record.
@@ -101,12 +103,17 @@ func pythonPrefix() (string, error) {
 }
 
 // Install writes kernel.json and the logos for the binary exe into dir,
-// replacing an earlier install.
+// replacing an earlier install. kernel.json records the go command found
+// now ($GOKERNEL_GO, else go on the PATH), for compiled cells.
 func Install(dir, exe string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("install kernelspec: %w", err)
 	}
-	data, err := json.MarshalIndent(New(exe), "", "  ")
+	spec := New(exe)
+	if goCmd := findGo(); goCmd != "" {
+		spec.Env = map[string]string{workerproto.InstalledGoEnv: goCmd}
+	}
+	data, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -128,6 +135,22 @@ func Install(dir, exe string) error {
 		}
 	}
 	return nil
+}
+
+// findGo returns the go command a user means now, by its absolute path, or "".
+func findGo() string {
+	path := os.Getenv("GOKERNEL_GO")
+	if path == "" {
+		path, _ = exec.LookPath("go")
+	}
+	if path == "" {
+		return ""
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	return abs
 }
 
 // Logo draws the kernel's logo: two goroutine "lanes" on Go's blue, a round

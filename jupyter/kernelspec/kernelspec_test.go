@@ -8,9 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gokernel/gokernel/workerproto"
 )
 
 func TestInstall(t *testing.T) {
+	t.Setenv("GOKERNEL_GO", "/opt/go/bin/go")
 	dir, err := Where{Prefix: t.TempDir()}.Dir()
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +43,10 @@ func TestInstall(t *testing.T) {
 	}
 	if spec.DisplayName != "Go (yaegi)" || spec.Language != "go" || spec.InterruptMode != "message" {
 		t.Errorf("spec %+v", spec)
+	}
+	// The go command found at install time, for compiled cells when the kernel's PATH has none.
+	if got := spec.Env[workerproto.InstalledGoEnv]; got != "/opt/go/bin/go" {
+		t.Errorf("kernel.json env %v, want %s=/opt/go/bin/go", spec.Env, workerproto.InstalledGoEnv)
 	}
 	for _, size := range []int{32, 64} {
 		f, err := os.Open(filepath.Join(dir, fmt.Sprintf("logo-%dx%d.png", size, size)))

@@ -304,7 +304,7 @@ func TestSessionsAreSeparate(t *testing.T) {
 
 func TestExports(t *testing.T) {
 	exports := display.Exports(&displaytest.Recorder{})
-	symtest.Check(t, ".", exports[tableKey], "displayer", "Exports", "NewHandle", "Metadata", "Interrupter")
+	symtest.Check(t, ".", exports[tableKey], "displayer", "Exports", "NewHandle", "Metadata", "Interrupter", "Event", "DisplayFDEnv")
 
 	// Yaegi looks interface wrappers up under the interface's Go package path.
 	goPath := reflect.TypeFor[display.Renderer]().PkgPath() + "/display"

@@ -163,7 +163,7 @@ async function startServer() {
   const nbDir = join(S.tmp, 'notebooks');
   cpSync(join(repo, 'notebooks'), nbDir, {
     recursive: true,
-    filter: (src) => !/[/\\](browser|__pycache__|\.ipynb_checkpoints)$/.test(src),
+    filter: (src) => !/[/\\](browser|node_modules|__pycache__|\.ipynb_checkpoints)$/.test(src),
   });
   S.runtimeDir = join(S.tmp, 'runtime');
   for (const d of ['config', 'runtime', 'data', 'ipython']) mkdirSync(join(S.tmp, d));

@@ -5,16 +5,26 @@
 package supervisortest
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gokernel/gokernel/workerproto"
 )
 
 // Env, set in a process's environment, makes [Main] run the fake worker.
 const Env = "GOKERNEL_FAKE_WORKER"
+
+// ReadyDelayEnv, set to a duration ("300ms"), makes the fake worker wait that
+// long before it says it is ready, as a real worker loading its interpreter
+// does.
+const ReadyDelayEnv = "GOKERNEL_FAKE_READY_DELAY"
 
 // Main is a test binary's TestMain: it runs the fake worker when the binary
 // was started as one, and the tests otherwise.
@@ -48,9 +58,22 @@ var fakeAllocated [][]byte
 // fakeWorker runs cells whose code is one command:
 //
 //	print:TEXT   write TEXT to stdout        result:TEXT  send TEXT as the result
+//	stderr:TEXT  write TEXT to the cell's stderr
 //	exit:N       exit with status N          crash        print a Go crash report and die
 //	wait         stop only when interrupted  hang         ignore interrupts
-//	input        ask for a line and print it
+//	input        ask for a line and print it alloc        allocate without bound
+//	spin:D       keep a core busy for D from the start, as native code that an
+//	             interrupt can't stop does, while the cell ends at an interrupt
+//	winddown:N:D wait for an interrupt, say N goroutines must stop, end the cell D later
+//	slowstop:D   wait for an interrupt, then take D to stop, saying every 100ms that
+//	             one goroutine fewer is left
+//	orphans      start a child in a session of its own (setsid) and a daemon
+//	             (a double fork), and print their pids
+//	late:D:CMD   start CMD only D after it arrived (an interrupt meanwhile stops it
+//	             before it starts, as in the real worker)
+//
+// Like the real worker, it says when it starts each cell, and ends a cell
+// interrupted before it started without running it.
 func fakeWorker() {
 	fakeFiles = []*os.File{
 		os.NewFile(workerproto.FDRequests, "req"),
@@ -60,7 +83,11 @@ func fakeWorker() {
 	req := workerproto.NewReader(fakeFiles[0])
 	ev := workerproto.NewWriter(fakeFiles[1])
 	stderr := fakeFiles[2]
-	ev.Write(&workerproto.Message{Kind: workerproto.KindReady, PID: os.Getpid()})
+	if d, err := time.ParseDuration(os.Getenv(ReadyDelayEnv)); err == nil {
+		time.Sleep(d)
+	}
+	token := workerproto.Token()
+	ev.Write(&workerproto.Message{Kind: workerproto.KindReady, PID: os.Getpid(), Token: token})
 	interrupts := make(chan uint64, 8)
 	replies := make(chan *workerproto.Message, 1)
 	cells := make(chan *workerproto.Message, 8)
@@ -77,19 +104,52 @@ func fakeWorker() {
 				interrupts <- m.ID
 			case workerproto.KindInputReply:
 				replies <- m
+			case workerproto.KindSqueeze:
+				go func() { // ends after one collection
+					debug.FreeOSMemory()
+					ev.Write(&workerproto.Message{Kind: workerproto.KindSqueezed})
+				}()
 			}
 		}
 	}()
 	var syncs uint64
 	sync := func() uint64 {
 		syncs++
-		os.Stdout.Write(workerproto.SyncMarker(syncs))
-		stderr.Write(workerproto.SyncMarker(syncs))
+		os.Stdout.Write(workerproto.SyncMarker(token, syncs))
+		stderr.Write(workerproto.SyncMarker(token, syncs))
 		return syncs
+	}
+	interrupted := &workerproto.Error{Name: "Interrupted", Value: "the cell was interrupted"}
+	// stopped says whether an interrupt for cell id came (taking it).
+	stopped := func(id uint64) bool {
+		for {
+			select {
+			case got := <-interrupts:
+				if got == id {
+					return true
+				}
+			default:
+				return false
+			}
+		}
 	}
 	for m := range cells {
 		done := &workerproto.Message{Kind: workerproto.KindDone, ID: m.ID}
-		cmd, arg, _ := strings.Cut(m.Code, ":")
+		code := m.Code
+		if rest, ok := strings.CutPrefix(code, "late:"); ok {
+			d, cmd, _ := strings.Cut(rest, ":")
+			delay, _ := time.ParseDuration(d)
+			time.Sleep(delay)
+			code = cmd
+		}
+		if stopped(m.ID) {
+			done.Error = &workerproto.Error{Name: "Interrupted", Value: "the cell was interrupted before it started"}
+			done.Sync = sync()
+			ev.Write(done)
+			continue
+		}
+		ev.Write(&workerproto.Message{Kind: workerproto.KindStarted, ID: m.ID})
+		cmd, arg, _ := strings.Cut(code, ":")
 		switch cmd {
 		case "print":
 			os.Stdout.WriteString(arg)
@@ -104,10 +164,42 @@ func fakeWorker() {
 			os.Stderr.WriteString("fatal error: concurrent map writes\n\ngoroutine 7 [running]:\nruntime.throw()\n")
 			os.Exit(2)
 		case "wait":
-			<-interrupts
-			done.Error = &workerproto.Error{Name: "Interrupted", Value: "the cell was interrupted"}
+			for <-interrupts != m.ID {
+			}
+			done.Error = interrupted
+		case "spin":
+			d, _ := time.ParseDuration(arg)
+			go spin(d) // ends after d
+			for <-interrupts != m.ID {
+			}
+			done.Error = interrupted
+		case "winddown":
+			for <-interrupts != m.ID {
+			}
+			n, d, _ := strings.Cut(arg, ":")
+			goroutines, _ := strconv.Atoi(n)
+			ev.Write(&workerproto.Message{Kind: workerproto.KindStopping, ID: m.ID, Goroutines: goroutines})
+			delay, _ := time.ParseDuration(d)
+			time.Sleep(delay)
+			done.Error = interrupted
+		case "slowstop":
+			for <-interrupts != m.ID {
+			}
+			d, _ := time.ParseDuration(arg)
+			left := 1000
+			for end := time.Now().Add(d); time.Now().Before(end); left-- {
+				ev.Write(&workerproto.Message{Kind: workerproto.KindStopping, ID: m.ID, Goroutines: left})
+				time.Sleep(100 * time.Millisecond)
+			}
+			done.Error = interrupted
 		case "hang":
 			select {}
+		case "orphans":
+			own := exec.Command("sleep", "300")
+			own.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+			own.Start()
+			daemon, _ := exec.Command("sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!").Output()
+			fmt.Fprintf(os.Stdout, "%d %s", own.Process.Pid, daemon)
 		case "alloc":
 			for {
 				b := make([]byte, 1<<20)
@@ -127,5 +219,13 @@ func fakeWorker() {
 		}
 		done.Sync = sync()
 		ev.Write(done)
+	}
+}
+
+// spin keeps a core busy for d.
+func spin(d time.Duration) {
+	end := time.Now().Add(d)
+	for n := 0; time.Now().Before(end); n++ {
+		_ = n * n
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/token"
 	"strconv"
-	"strings"
 )
 
 // classify decides the kind of every unit, what it defines, and which unit is the result.
@@ -144,6 +143,11 @@ func (c *compiler) classifyGenDecl(u *unit, d *ast.GenDecl) {
 		u.skip = true
 		for _, s := range d.Specs {
 			ts := s.(*ast.TypeSpec)
+			if ts.Assign.IsValid() && ts.TypeParams != nil {
+				// Yaegi crashes on it (a nil pointer dereference, no position).
+				c.errorAt(ts.Name, "a generic type alias (Go 1.24) is not supported by the interpreter: "+
+					"declare a generic type instead: type %s%s %s", ts.Name.Name, c.text(ts.TypeParams), c.text(ts.Type))
+			}
 			u.defs = append(u.defs, ts.Name.Name)
 			if !c.redeclared(u, ts.Name, "type", ts.Name.Name, ts) {
 				u.skip = false
@@ -257,6 +261,12 @@ func (c *compiler) classifyFunc(u *unit, d *ast.FuncDecl) {
 	u.defs = []string{name}
 	u.recorded.Funcs = []string{name}
 	c.funcs[name] = true
+	if d.Type.TypeParams != nil {
+		// Yaegi keeps the instances it made of a generic func: a new body would not reach them.
+		u.skip = c.redeclared(u, d.Name, "generic func", name, d)
+		return
+	}
+	c.classifyFuncVar(u, d)
 }
 
 // redeclared checks a type or method (kind) against an earlier definition and reports whether it
@@ -282,21 +292,7 @@ func (c *compiler) redeclared(u *unit, id *ast.Ident, kind, name string, node as
 
 // canonical returns the tokens of a node's source, to compare definitions whatever their
 // layout.
-func (c *compiler) canonical(n ast.Node) string {
-	var b strings.Builder
-	for _, t := range scan(c.text(n)) {
-		if t.tok == token.SEMICOLON && t.lit == "\n" {
-			continue
-		}
-		if t.lit != "" {
-			b.WriteString(t.lit)
-		} else {
-			b.WriteString(t.tok.String())
-		}
-		b.WriteByte(' ')
-	}
-	return b.String()
-}
+func (c *compiler) canonical(n ast.Node) string { return canonicalText(c.text(n)) }
 
 // recvTypeName returns the name of a method's receiver base type.
 func recvTypeName(recv *ast.FieldList) string {
@@ -349,9 +345,17 @@ func (c *compiler) findResult() {
 	u.showable = c.showable(es.X)
 }
 
-// showable reports whether the value of a final expression is shown: not for calls whose
-// results Go programmers discard (fmt.Println returns n and err) or that have none.
+// showable reports whether the value of a final expression is shown.
 func (c *compiler) showable(x ast.Expr) bool {
+	return Showable(x, func(name string) string { return c.imports[name] },
+		func(name string) bool { return c.funcs[name] || c.env.Funcs[name] })
+}
+
+// Showable reports whether the value of a cell's final expression x is shown: not for calls
+// whose results Go programmers discard (fmt.Println returns n and err) or that have none.
+// pkgPath returns the import path a package name stands for, and isFunc tells the names cells
+// declare as funcs (which may be called like a builtin).
+func Showable(x ast.Expr, pkgPath func(name string) string, isFunc func(name string) bool) bool {
 	call, ok := ast.Unparen(x).(*ast.CallExpr)
 	if !ok {
 		return true
@@ -360,14 +364,14 @@ func (c *compiler) showable(x ast.Expr) bool {
 	case *ast.Ident:
 		switch fun.Name {
 		case "close", "delete", "panic", "print", "println", "clear":
-			return fun.Obj != nil || c.funcs[fun.Name] || c.env.Funcs[fun.Name]
+			return fun.Obj != nil || isFunc(fun.Name)
 		}
 	case *ast.SelectorExpr:
 		pkg, ok := fun.X.(*ast.Ident)
 		if !ok || pkg.Obj != nil {
 			return true
 		}
-		switch c.imports[pkg.Name] {
+		switch pkgPath(pkg.Name) {
 		case "log":
 			return false
 		case "fmt":
@@ -423,8 +427,6 @@ func (c *compiler) addCalls() {
 // doesn't have.
 func unavailableHint(path string) string {
 	switch path {
-	case "iter":
-		return "the interpreter has no generic iterators; for coroutines, import \"gokernel/coro\" (New, Pull over any values)"
 	case "unique", "weak", "testing/synctest":
 		return "it is newer than the interpreter's standard library (Go 1.22)"
 	}

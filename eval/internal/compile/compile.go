@@ -6,16 +6,27 @@
 //
 //	split     cut the cell into declarations and runs of statements (split.go: go/scanner,
 //	          depth-0 tokens)
+//	depth     refuse a cell nested deeper than parsing it and compiling it can recurse (depth.go):
+//	          brackets on the tokens, before parsing; the syntax trees, after
 //	parse     declarations as a file, statement runs as a function body (compile.go: go/parser)
-//	classify  what each unit is and defines; imports, redefinitions, the result (classify.go)
+//	classify  what each unit is and defines; imports, the result, the vars of funcs
+//	          (classify.go, redefine.go)
 //	check     names nothing defines (check.go)
-//	rewrite   go statements, Go 1.22 loops, comma-ok forms, min/max, select branches (rewrite.go:
-//	          edits on the source, which nest)
+//	typecheck go/types over the cell's syntax trees and the session's declarations as their
+//	          cells wrote them (types.go): types for the rewrites, better errors
+//	redefine  which vars declared again are assignments, by their types (redefine.go)
+//	rewrite   edits on the source, which nest: go statements, defers and recover, Go 1.22
+//	          loops, comma-ok forms, min/max, select branches (rewrite.go, recover.go, ...);
+//	          calls from methods, generic funcs and func literals through the funcs' vars
+//	          (redefine.go); Go 1.23–1.26: interpreted packages, iterator types, type
+//	          arguments of generic calls, errors.As (modern.go); range over a function
+//	          (rangefunc.go). Then the funcs' vars get their types as the edits render them.
 //	order     declarations move before the units that use them; statements, vars and :=
 //	          keep their order (order.go)
 //	emit      chunks (emit.go): declarations together in file mode; each var and := alone in
 //	          statement mode (they define globals); every other statement alone in a generated
-//	          function, declared in file mode and called once in statement mode
+//	          function, declared in file mode and called once in statement mode, after the
+//	          declarations that redefine something
 //
 // Every piece of the cell's text is preceded by a /*line _.go:L:C*/ directive where
 // L = Seq*LineBase + line (edit.go), so that yaegi's messages and panic positions name the cell
@@ -67,6 +78,9 @@ type Program struct {
 	// Finally, if not nil, runs the cell's top-level defers: evaluate it after the chunks, also
 	// when one failed (not after an interrupt).
 	Finally *Chunk
+	// TypeErrors are the errors the type check found in the cell (see types.go): show them,
+	// rather than the interpreter's message, if the interpreter refuses the cell too.
+	TypeErrors ErrorList
 }
 
 // A Chunk is one yaegi evaluation.
@@ -84,6 +98,12 @@ type Chunk struct {
 	// Ranges are the range statements of the chunk left as they are. If yaegi fails with "nil
 	// type", one may range over an integer (Go 1.22) yaegi cannot: name them.
 	Ranges []Note
+	// Units are the cell's declarations and statements in the chunk, for redefinitions
+	// (redefine.go).
+	Units []*Unit
+	// Always marks generated statements that run no code of the cell (setting the vars of
+	// funcs just declared): evaluate them even when the cell is being interrupted.
+	Always bool
 }
 
 // A Note points at a piece of a cell.
@@ -103,6 +123,9 @@ type Defs struct {
 	// Where funcs and methods are declared, by the name yaegi gives their frames in panic
 	// messages (main.f, main.M for a method, main._gkMain3 for a renamed main).
 	Declared map[string]Pos
+	FuncVars map[string]FuncVar // the vars of funcs (redefine.go)
+	VarTypes map[string]string  // what is known of the types of vars (redefine.go)
+	Types    TypeDefs           // what the type check of later cells sees of the declarations
 }
 
 // A Pos is a line and column in a cell.
@@ -120,6 +143,13 @@ type Env struct {
 	Package func(path string) (name string, ok bool)
 	// Generation counts the Records that defined something.
 	Generation int
+	// For redefinitions (redefine.go): the vars of funcs, what is known of the types of vars,
+	// and how many times each global was defined.
+	FuncVars map[string]FuncVar
+	VarTypes map[string]string
+	Gens     map[string]int
+	// Types is what the type check knows of the session (types.go).
+	Types TypeEnv
 }
 
 // NewEnv returns an empty Env using pkg to look up import paths.
@@ -132,6 +162,10 @@ func NewEnv(pkg func(path string) (string, bool)) *Env {
 		Ints:    map[string]bool{},
 		Consts:  map[string]bool{},
 		Package: pkg,
+
+		FuncVars: map[string]FuncVar{},
+		VarTypes: map[string]string{},
+		Gens:     map[string]int{},
 	}
 }
 
@@ -140,6 +174,7 @@ func (e *Env) Record(d Defs) {
 	if len(d.Imports)+len(d.Decls)+len(d.Globals)+len(d.Funcs) > 0 {
 		e.Generation++
 	}
+	e.recordRedefinitions(d)
 	for name, path := range d.Imports {
 		e.Imports[name] = path
 	}
@@ -161,6 +196,7 @@ func (e *Env) Record(d Defs) {
 	for _, n := range d.Consts {
 		e.Consts[n] = true
 	}
+	e.Types.record(d.Types)
 }
 
 // An Error is a problem found before evaluation, at a line and column of the cell.
@@ -211,6 +247,14 @@ type unit struct {
 	imports    []*ast.ImportSpec // importUnit: the specs earlier cells did not import
 	ranges     []Note            // range statements left alone
 	recorded   Defs              // what evaluating the unit defines
+
+	// For redefinitions (redefine.go).
+	funcVar    *FuncVar // a func's var
+	newVar     bool     // declare it
+	assign     bool     // a var unit run as an assignment to the session's variables
+	binds, via []string // see Unit
+	gen        string   // a declaration the compiler made up, in place of the cell's text
+	regs       []string // statements to run after the unit's declaration (registerErrorMethods)
 }
 
 // compiler holds the state of compiling one cell.
@@ -234,6 +278,21 @@ type compiler struct {
 	consts    map[string]bool   // constants of this cell
 	dotImport bool
 	hasGoto   bool // a top-level goto: the cell's statements run in one function
+
+	// For redefinitions (redefine.go).
+	funcVars   map[string]*FuncVar           // the vars of the cell's funcs
+	forwards   []*ast.Ident                  // funcs used as values, to forward through their vars
+	redeclares map[string]bool               // globals the cell declares anew
+	topDecls   map[any]bool                  // the cell's top-level := (the Decl of their objects)
+	types      typeCheck                     // the type check's result (types.go)
+	rangeFuncs map[*ast.RangeStmt]*rangeFunc // ranges over funcs to rewrite (rangefunc.go)
+	genImports map[string]string             // imports generated code needs: alias -> path
+	// topRangeDefers: a defer in a range over func at the top of the cell runs at its end.
+	topRangeDefers bool
+	generic        map[*ast.CallExpr]bool // calls rewritten into calls of a generic function
+	named          map[*ast.Ident]bool    // function names rewriteGenericCalls wrote
+	aliases        map[string]*unit       // type aliases made for type arguments, by the type's text
+	aliasBefore    map[*unit][]*unit      // where they go: before the first unit using them
 }
 
 // Compile compiles a cell. The error, if any, is an ErrorList with positions in the cell.
@@ -250,15 +309,22 @@ func Compile(env *Env, cell Cell) (*Program, error) {
 		funcs:    map[string]bool{},
 		ints:     map[string]bool{},
 		consts:   map[string]bool{},
+
+		funcVars:   map[string]*FuncVar{},
+		redeclares: map[string]bool{},
+		topDecls:   map[any]bool{},
 	}
 	for name, path := range env.Imports {
 		c.imports[name] = path
 	}
 	c.toks = scan(c.src)
+	if c.checkBrackets(); len(c.errs) > 0 {
+		return nil, c.sorted()
+	}
 	for _, s := range split(c.src, c.toks) {
 		c.parseSpan(s)
 	}
-	if len(c.errs) > 0 {
+	if c.checkDepth(); len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
 	c.classify()
@@ -266,11 +332,20 @@ func Compile(env *Env, cell Cell) (*Program, error) {
 	if len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
+	c.typecheck()
+	c.classifyRedefinitions() // with the types the check found
+	c.findRangeFuncs()
 	c.rewrite()
+	c.rewriteModern()
+	c.rewriteRangeFuncs()
 	if len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
-	return &Program{Chunks: c.emit(c.order()), Finally: c.finally()}, nil
+	c.finishFuncVars()
+	c.recordTypes()
+	c.placeAliases()
+	c.registerErrorMethods()
+	return &Program{Chunks: c.emit(c.order()), Finally: c.finally(), TypeErrors: c.types.errs}, nil
 }
 
 func (c *compiler) sorted() ErrorList {
@@ -342,7 +417,7 @@ func (c *compiler) parse(src string, delta, limit int) *ast.File {
 			// The first syntax error is the one to fix; the others mostly follow from it.
 			for _, e := range list[:1] {
 				off := e.Pos.Offset + delta
-				msg := e.Msg
+				msg := nestingMessage(e.Msg)
 				if off >= limit {
 					// Past the cell's text: what the parser found is the end of our wrapper. Show
 					// the error just after the last token.

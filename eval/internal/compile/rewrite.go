@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"strconv"
 	"strings"
 )
 
@@ -15,22 +16,31 @@ func (c *compiler) rewrite() {
 		if u.node == nil || u.skip || u.kind == importUnit {
 			continue
 		}
-		switch u.kind {
-		case defineUnit:
+		switch {
+		case u.assign:
+			c.rewriteAssign(u) // see redefine.go
+		case u.kind == defineUnit:
 			c.rewriteDefineCommaOK(u.node.(*ast.AssignStmt))
-		case varUnit:
+		case u.kind == varUnit:
 			c.rewriteVarCommaOK(u.node.(*ast.GenDecl))
-		case stmtUnit:
+		case u.kind == stmtUnit:
 			if d, ok := u.node.(*ast.DeferStmt); ok {
 				c.rewriteDefer(d)
 			}
 		}
+		c.rewriteRecovers(u)
+		c.rewriteRefs(u)
+		comm := map[ast.Stmt]bool{}
 		ast.Inspect(u.node, func(n ast.Node) bool {
+			c.rewriteRecvValues(n, comm) // recv.go
 			switch n := n.(type) {
 			case *ast.GoStmt:
 				c.rewriteGo(n)
 			case *ast.RangeStmt:
-				if !c.rewriteRangeInt(n) {
+				if c.rangeFuncs[n] != nil {
+					break // rewriteRangeFuncs
+				}
+				if !c.rewriteRangeInt(n) && !c.rewriteRangeIntTyped(n) {
 					c.rewriteRangeVars(n)
 					u.ranges = append(u.ranges, c.rangeNote(n))
 				}
@@ -38,7 +48,9 @@ func (c *compiler) rewrite() {
 				c.rewriteForVars(n)
 			case *ast.CallExpr:
 				c.rewriteMinMax(n)
+				c.rewritePrint(n)
 			case *ast.CommClause:
+				comm[n.Comm] = true
 				c.rewriteSelectBranches(n)
 			}
 			return true
@@ -87,44 +99,22 @@ func (c *compiler) rewriteGo(g *ast.GoStmt) {
 
 // rewriteDefer makes a defer at the top level of a cell run at the end of the cell, as it would
 // at the end of main: the statement runs in a generated function of its own, so it registers the
-// call with the runtime (arguments evaluated now), which the Program's Finally chunk runs.
+// call with the runtime (arguments evaluated now), which the Program's Finally chunk runs. The
+// call is registered with the name of the function it calls, for recover (see recover.go).
 //
-//	defer f(x)  =>  { _gkA0 := x; _gkrt.Defer(func() func() { return func() { f(_gkA0) } }()) }
+//	defer f(x)  =>  { _gkA0 := x; _gkrt.Defer("f", func() func() { return func() { f(_gkA0) } }()) }
 func (c *compiler) rewriteDefer(d *ast.DeferStmt) {
-	c.replace(d, c.deferredCall(d.Call, "Defer(")...)
+	c.replace(d, c.deferredCall(d.Call, "Defer("+strconv.Quote(c.deferID(d.Call))+", ")...)
 }
 
 // deferredCall returns the parts of a block that evaluates a call's function and arguments and
 // passes a closure making the call to the runtime's function (rtCall is "Go(pos, " or "Defer(").
 func (c *compiler) deferredCall(call *ast.CallExpr, rtCall string) []part {
 	parts := []part{gen("{ ")}
-	args := make([]part, len(call.Args))
-	for i, a := range call.Args {
-		if c.isStable(a) {
-			args[i] = c.ref(a)
-			continue
-		}
-		name := fmt.Sprintf("_gkA%d", i)
-		parts = append(parts, gen("%s := ", name), c.ref(a), gen("; "))
-		args[i] = genAt(c.off(a.Pos()), name) // a message about the argument points at it
-	}
-	fun := c.ref(call.Fun)
-	if c.needsFuncCopy(call.Fun) {
-		parts = append(parts, gen("_gkM := "), fun, gen("; "))
-		fun = genAt(c.off(call.Fun.Pos()), "_gkM")
-	}
-	parts = append(parts, gen("%s.%sfunc() func() { return func() { ", RuntimeName, rtCall), fun, gen("("))
-	for i, a := range args {
-		if i > 0 {
-			parts = append(parts, gen(", "))
-		}
-		parts = append(parts, a)
-	}
-	if call.Ellipsis.IsValid() {
-		parts = append(parts, gen("..."))
-	}
-	parts = append(parts, gen(") } }()) }"))
-	return parts
+	closure := c.callClosure(call, &parts)
+	parts = append(parts, gen("%s.%s", RuntimeName, rtCall))
+	parts = append(parts, closure...)
+	return append(parts, gen(") }"))
 }
 
 // rewriteSelectBranches puts a labeled break or continue that is a statement of a select case

@@ -5,6 +5,7 @@ package symtest
 
 import (
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
 	"maps"
@@ -17,7 +18,7 @@ import (
 )
 
 // Check fails t unless table holds exactly the notebook API of the package
-// in dir, read with go/parser from its non-test files:
+// in dir, read with go/parser from its non-test files of the default build:
 //
 //   - every exported top-level function, type, constant and variable, except
 //     the names in nativeOnly (such as Exports itself);
@@ -102,6 +103,10 @@ func notebookAPI(t testing.TB, dir, binder string, nativeOnly []string) map[stri
 	for _, e := range entries {
 		name := e.Name()
 		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		// Files for other builds (compiled cells' gokernel_compiled) are not what yaegi sees.
+		if ok, err := build.Default.MatchFile(dir, name); err != nil || !ok {
 			continue
 		}
 		file, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
