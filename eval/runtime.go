@@ -37,7 +37,7 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 type chunkStart struct {
 	id        int64
 	line      int           // the line of its first statement, in generated numbering (where.go)
-	g         int64         // the goroutine running it, set by Begin
+	running   bool          // from Begin until its evaluation returned (evalChunk)
 	started   chan struct{} // closed by Begin
 	abandoned bool          // cancelled before Begin: Begin stops it
 	once      sync.Once
@@ -62,10 +62,12 @@ func (s *Session) begin(id int64) {
 	c := s.chunk
 	stale := c == nil || c.id != id
 	if !stale {
-		c.g = goroutineID()
 		c.once.Do(func() { close(c.started) })
 	}
 	stop := stale || c.abandoned
+	if !stop {
+		c.running = true
+	}
 	s.mu.Unlock()
 	if stop {
 		runtime.Goexit()
@@ -257,8 +259,8 @@ func (f *stderrFilter) take(g int64) []string {
 }
 
 // goroutineID returns the current goroutine's number, from the header of its stack trace.
-// runtime.Stack walks the whole stack, about a microsecond per frame, and yaegi's stacks are
-// deep: keep it off the path of every cell where a cheaper way exists.
+// Only used on rare paths (a panic line): runtime.Stack walks the whole stack, about a
+// microsecond per frame, and yaegi's stacks are deep.
 func goroutineID() int64 {
 	var buf [64]byte
 	return stackGoroutine(buf[:runtime.Stack(buf[:], false)])

@@ -352,6 +352,11 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 		return true, s.stopped()
 	}
 	started := s.beginChunk(src)
+	defer func() { // after abandon: a Begin that comes later stops, and doesn't set running
+		s.mu.Lock()
+		started.running = false
+		s.mu.Unlock()
+	}()
 	// Begin gets the position of the chunk's first statement: yaegi names a frame in a panic by
 	// the position of its first statement.
 	directive := ""
