@@ -89,10 +89,12 @@ lint: ## gofmt, go vet and staticcheck (pinned in go.mod as a tool)
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-bench: ## measure gokernel against ipykernel (installs it if missing); JSON in bench/out
+# PROFILE=1: only the trivial round trip, 5,000 cells, with CPU profiles of the kernel and its
+# worker in bench/out/profile-<time> (docs/benchmarks.md says how to read them).
+bench: ## measure gokernel against ipykernel (installs it if missing); JSON in bench/out; PROFILE=1 profiles a cell
 	.ci/deps bench
 	$(MAKE) build
-	$(GO) run ./cmd/kbench -out bench/out
+	$(GO) run ./cmd/kbench -out bench/out $(if $(PROFILE),-only roundtrip -cells 5000 -profile bench/out/profile-$(shell date +%Y%m%d-%H%M%S))
 
 soak: build ## 10,000 cells against one gokernel, watching its memory and threads
 	$(GO) run ./cmd/kbench -soak -n 10000 -out bench/out

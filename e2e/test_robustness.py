@@ -1,6 +1,7 @@
 """No cell can take the kernel down, and every cell can be stopped."""
 
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -87,6 +88,28 @@ def test_memory_limit(prefix):
         assert "out of memory" in r.error()["evalue"]
         assert "300 MiB" in r.error()["evalue"]
         assert_alive(kc)
+
+
+def test_memory_limit_holds_between_cells(prefix):
+    # Between cells the kernel reads the interpreter's memory rarely; a
+    # goroutine that a cell left behind and that starts allocating later, once
+    # the watch has slowed down, is stopped all the same, and the learner told.
+    with kernel_with(GOKERNEL_MEMORY_LIMIT="300MiB") as (_, kc):
+        code = ('import ("bytes"; "time")\nvar held [][]byte\ngo func() {\n\ttime.Sleep(4 * time.Second)\n'
+                '\tfor {\n\t\theld = append(held, bytes.Repeat([]byte{1}, 1<<20))\n\t}\n}()')
+        r = run(kc, code)
+        assert r.content["status"] == "ok", r.content
+        deadline = time.monotonic() + 60
+        text = ""
+        while time.monotonic() < deadline and "out of memory" not in text:
+            try:
+                m = kc.get_iopub_msg(timeout=5)
+            except queue.Empty:
+                continue
+            if m["msg_type"] == "stream" and m["content"]["name"] == "stderr":
+                text += m["content"]["text"]
+        assert "stopped between cells" in text and "out of memory" in text and "300 MiB" in text, text
+        assert run(kc, "1 + 1").result() == "2"
 
 
 def test_interrupt_stops_a_loop_in_a_goroutine(kernel):

@@ -72,11 +72,47 @@ func (s *Session) stopRun(e *workerproto.Error) bool {
 
 // onChunk reports whether the caller runs on the goroutine of the running cell's statement
 // chunk (its "main goroutine"), not on a goroutine the cell started.
+//
+// A chunk runs on the goroutine Session.evaluate starts for it; the cells' goroutines
+// start in [Session.goroutine], callbacks on goroutines of the library that calls them. So the
+// caller's outermost frame tells, and a chunk need not note its goroutine when it begins: that
+// took runtime.Stack, ~50 µs of every cell, for the rare os.Exit or Goexit. Declarations run
+// on such a goroutine too, but not between a chunk's Begin and its return.
 func (s *Session) onChunk() bool {
-	g := goroutineID()
+	if !onEvalGoroutine() {
+		return false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.run != nil && s.chunk != nil && s.chunk.g == g
+	return s.run != nil && s.chunk != nil && s.chunk.running
+}
+
+// evalGoroutine is the function of the goroutine Session.evaluate runs a chunk on.
+const evalGoroutine = "github.com/gokernel/gokernel/eval.(*Session).evaluate.func"
+
+// onEvalGoroutine reports whether the caller's goroutine is one Session.evaluate started: its
+// outermost function, the last frame before runtime.goexit, is that func literal.
+func onEvalGoroutine() bool {
+	pcs := make([]uintptr, 64)
+	for {
+		n := runtime.Callers(1, pcs)
+		if n < len(pcs) {
+			pcs = pcs[:n]
+			break
+		}
+		pcs = make([]uintptr, 2*len(pcs)) // a deep recursion: the outermost frame is at the end
+	}
+	frames := runtime.CallersFrames(pcs)
+	outer := ""
+	for {
+		f, more := frames.Next()
+		if f.Function != "runtime.goexit" {
+			outer = f.Function
+		}
+		if !more {
+			return strings.HasPrefix(outer, evalGoroutine)
+		}
+	}
 }
 
 // goexit is runtime.Goexit for cells. On a goroutine a cell started it ends that goroutine, as

@@ -35,9 +35,11 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 // chunkStart tracks whether a statement chunk began running its code.
 type chunkStart struct {
 	id        int64
-	line      int   // the line of its first statement, in generated numbering (where.go)
-	g         int64 // the goroutine running it, set by Begin
-	abandoned bool  // cancelled before Begin: Begin stops it
+	line      int           // the line of its first statement, in generated numbering (where.go)
+	running   bool          // from Begin until its evaluation returned (evalChunk)
+	started   chan struct{} // closed by Begin
+	abandoned bool          // cancelled before Begin: Begin stops it
+	once      sync.Once
 }
 
 // beginChunk registers the statement chunk about to be evaluated, src.
@@ -59,9 +61,12 @@ func (s *Session) begin(id int64) {
 	c := s.chunk
 	stale := c == nil || c.id != id
 	if !stale {
-		c.g = goroutineID()
+		c.once.Do(func() { close(c.started) })
 	}
 	stop := stale || c.abandoned
+	if !stop {
+		c.running = true
+	}
 	s.mu.Unlock()
 	if stop {
 		runtime.Goexit()
@@ -271,6 +276,10 @@ func (f *stderrFilter) take(g int64) []string {
 	return mine
 }
 
-// goroutineID returns the current goroutine's number. Only used on rare paths: a panic line,
-// the start of a statement chunk.
+// goroutineID returns the current goroutine's number. Only used on rare paths (a panic line)
+// and where the stack is shallow (the start of Session.evaluate's goroutine).
 func goroutineID() int64 { return guard.GoroutineID() }
+
+// stackGoroutine returns the goroutine number in the header of a stack trace,
+// "goroutine 7 [running]:", or 0.
+func stackGoroutine(stack []byte) int64 { return guard.StackGoroutine(stack) }

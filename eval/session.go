@@ -396,6 +396,11 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 		return true, s.stopped()
 	}
 	started := s.beginChunk(src)
+	defer func() { // after abandon: a Begin that comes later stops, and doesn't set running
+		s.mu.Lock()
+		started.running = false
+		s.mu.Unlock()
+	}()
 	// Begin gets the position of the chunk's first statement: yaegi names a frame in a panic by
 	// the position of its first statement.
 	directive := ""
@@ -456,10 +461,8 @@ func (s *Session) evalError(err error, started *chunkStart) (compiled bool, e *w
 	}
 	var lines []string
 	if started != nil {
-		s.mu.Lock()
-		g := started.g
-		s.mu.Unlock()
-		lines = s.filter.take(g)
+		// The panic's stack is the chunk's goroutine's, which wrote the panic lines.
+		lines = s.filter.take(stackGoroutine(pe.Stack))
 	}
 	if code, ok := exitCode(pe.Value); ok {
 		return true, exitError(code, "")

@@ -19,7 +19,13 @@ func TestMain(m *testing.M) { supervisortest.Main(m) }
 
 // startKernel runs a kernel with a fake worker on loopback and connects a
 // client to it.
-func startKernel(t *testing.T) *client.Client {
+func startKernel(t testing.TB) *client.Client {
+	t.Helper()
+	return startKernelDial(t, client.DialOptions{Retry: 20 * time.Millisecond, Timeout: 10 * time.Second})
+}
+
+// startKernelDial is startKernel with the client's dial options.
+func startKernelDial(t testing.TB, opts client.DialOptions) *client.Client {
 	t.Helper()
 	p, err := client.FreePorts(5)
 	if err != nil {
@@ -55,7 +61,7 @@ func startKernel(t *testing.T) *client.Client {
 		}
 	})
 
-	c, err := client.Dial(t.Context(), conn, client.DialOptions{Retry: 20 * time.Millisecond, Timeout: 10 * time.Second})
+	c, err := client.Dial(t.Context(), conn, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

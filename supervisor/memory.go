@@ -11,9 +11,22 @@ import (
 	"github.com/gokernel/gokernel/workerproto"
 )
 
-// memoryPoll is how often the supervisor reads a worker's memory use. A cell
-// allocating a gigabyte a second overshoots the limit by at most ~50 MB.
-const memoryPoll = 50 * time.Millisecond
+// How often the supervisor reads a worker's memory use. While a cell runs, or
+// memory grew since the last look, every memoryPoll: a cell allocating a
+// gigabyte a second overshoots the limit by at most ~50 MB. A worker with no
+// cell whose memory stays put is read less and less often, down to once per
+// idlePoll: each read costs the kernel a wake-up, and at every memoryPoll an
+// idle kernel spent 0.6% of a core on them. What can grow memory between
+// cells (goroutines a cell left running) shows first as the worker's
+// collector running, which the worker reports (KindCollected): the watch is
+// back at memoryPoll from that moment.
+const (
+	memoryPoll = 50 * time.Millisecond
+	idlePoll   = 2 * time.Second
+	// growth is what counts as memory growing between two reads: less is
+	// the noise of an idle process.
+	growth = 1 << 20
+)
 
 // MemoryLimitEnv names the environment variable that sets the interpreter's
 // memory limit, e.g. "2GiB", "512MiB" or a number of bytes; "0" or "off"
@@ -107,17 +120,24 @@ func rss(pid int) (int64, error) {
 // over it after the worker gave back what it could (see squeeze). It
 // returns when w has exited.
 func watchMemory(w *process, limit int64) {
-	t := time.NewTicker(memoryPoll)
+	p := memoryPace{interval: memoryPoll}
+	t := time.NewTimer(p.interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-w.done:
 			return
-		case <-t.C:
-			n, err := rss(w.pid)
-			if err != nil || n <= limit || w.squeeze(limit) {
-				continue
+		case <-w.memoryBusy:
+			// A cell started, or the worker collected garbage between
+			// cells: back to the full rate, from now.
+			if p.busy() {
+				t.Reset(p.interval)
 			}
+			continue
+		case <-t.C:
+		}
+		n, err := rss(w.pid)
+		if err == nil && n > limit && !w.squeeze(limit) {
 			w.killWith(&deathNote{
 				name: "OutOfMemory",
 				value: fmt.Sprintf("out of memory: the cell used more than %s, the interpreter's limit (set %s to change it)",
@@ -125,7 +145,42 @@ func watchMemory(w *process, limit int64) {
 			})
 			return
 		}
+		t.Reset(p.next(n, err == nil, w.cells.Load() > 0))
 	}
+}
+
+// memoryPace is how often the memory watch reads: memoryPoll while a cell
+// runs or memory grows, and twice as long after each read that found
+// neither, up to idlePoll.
+type memoryPace struct {
+	interval time.Duration
+	last     int64 // resident memory at the last read
+}
+
+// next returns the wait until the read after one that found n (ok: n could
+// be read) with a cell running or not.
+func (p *memoryPace) next(n int64, ok, running bool) time.Duration {
+	switch {
+	case running || !ok || n >= p.last+growth:
+		p.interval = memoryPoll
+	default:
+		p.interval = min(2*p.interval, idlePoll)
+	}
+	if ok {
+		p.last = n
+	}
+	return p.interval
+}
+
+// busy goes back to the full rate, reporting whether the wait changed. At
+// the full rate already it doesn't: cells a millisecond apart would put the
+// next read off for ever.
+func (p *memoryPace) busy() bool {
+	if p.interval == memoryPoll {
+		return false
+	}
+	p.interval = memoryPoll
+	return true
 }
 
 // squeezeWait bounds how long a worker may stay over its limit while it

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,10 +47,15 @@ type process struct {
 	ready    chan struct{} // closed when the worker said ready
 	token    string        // the worker's sync marker token, set before ready is closed
 	squeezed chan struct{} // the worker answered a squeeze request (memory.go)
-	stdout   *stream
-	stderr   *stream
-	crash    *headBuffer // the process's own stderr: Go's crash reports
-	done     chan struct{}
+
+	// For the memory watch (memory.go): the cells running, and a wake-up
+	// when one starts or the worker reports a collection between cells.
+	cells      atomic.Int32
+	memoryBusy chan struct{}
+	stdout     *stream
+	stderr     *stream
+	crash      *headBuffer // the process's own stderr: Go's crash reports
+	done       chan struct{}
 
 	exitErr error // set before done is closed
 
@@ -120,16 +126,17 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 	crashW.Close()
 
 	w := &process{
-		cmd:      cmd,
-		pid:      cmd.Process.Pid,
-		req:      workerproto.NewWriter(reqW),
-		reqW:     reqW,
-		ready:    make(chan struct{}),
-		squeezed: make(chan struct{}, 1),
-		stdout:   newStream("stdout", out),
-		stderr:   newStream("stderr", out),
-		crash:    &headBuffer{max: crashHead},
-		done:     make(chan struct{}),
+		cmd:        cmd,
+		pid:        cmd.Process.Pid,
+		req:        workerproto.NewWriter(reqW),
+		reqW:       reqW,
+		ready:      make(chan struct{}),
+		squeezed:   make(chan struct{}, 1),
+		memoryBusy: make(chan struct{}, 1),
+		stdout:     newStream("stdout", out),
+		stderr:     newStream("stderr", out),
+		crash:      &headBuffer{max: crashHead},
+		done:       make(chan struct{}),
 	}
 	log = log.With("worker", w.pid)
 
@@ -139,8 +146,8 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 	// child that inherited the pipe) has exited.
 	// The streams know markers only by the token the worker sends when ready.
 	token := func() string { <-w.ready; return w.token }
-	go func() { defer pipes.Done(); w.stdout.pump(outR, token); outR.Close() }()
-	go func() { defer pipes.Done(); w.stderr.pump(errR, token); errR.Close() }()
+	go func() { defer pipes.Done(); r := newOutputReader(outR); w.stdout.pump(r, token); r.Close() }()
+	go func() { defer pipes.Done(); r := newOutputReader(errR); w.stderr.pump(r, token); r.Close() }()
 	go func() { defer pipes.Done(); io.Copy(w.crash, crashR); crashR.Close() }()
 	go func() {
 		defer pipes.Done()
@@ -159,6 +166,10 @@ func startProcess(wc WorkerCommand, log *slog.Logger, out func(name, text string
 					log.Warn("worker event pipe", "err", err)
 				}
 				return
+			}
+			if m.Kind == workerproto.KindCollected {
+				w.wakeMemoryWatch()
+				continue
 			}
 			if m.Kind == workerproto.KindSqueezed {
 				select {
@@ -285,6 +296,21 @@ func (w *process) killNote() *deathNote {
 }
 
 // send writes a request to the worker.
+// cellRuns counts a cell as running on w until the func it returns is called,
+// and tells the memory watch.
+func (w *process) cellRuns() (ended func()) {
+	w.cells.Add(1)
+	w.wakeMemoryWatch()
+	return func() { w.cells.Add(-1) }
+}
+
+func (w *process) wakeMemoryWatch() {
+	select {
+	case w.memoryBusy <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+}
+
 func (w *process) send(m *workerproto.Message) error {
 	return w.req.Write(m)
 }

@@ -297,6 +297,7 @@ func (s *Supervisor) Execute(ctx context.Context, req ExecRequest, h ExecHandler
 		s.mu.Unlock()
 		return interruptedBeforeStart()
 	}
+	defer w.cellRuns()()
 	// Sent under the lock, so that an interrupt for this cell follows it on the pipe.
 	x.phase = sent
 	err = w.send(&workerproto.Message{Kind: workerproto.KindExecute, ID: x.id, Cell: req.Cell, Code: req.Code, AllowStdin: req.AllowStdin})

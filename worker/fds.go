@@ -57,6 +57,11 @@ func FromFiles() Config {
 	syscall.CloseOnExec(workerproto.FDRequests)
 	syscall.CloseOnExec(workerproto.FDEvents)
 	syscall.CloseOnExec(workerproto.FDCellStderr)
+	// Requests are read through the runtime's poller, not with a blocking
+	// read(2): a read that blocks keeps its thread, and the cell it brings
+	// then waits for another thread to wake and take it, a second wake-up
+	// per cell.
+	_ = syscall.SetNonblock(workerproto.FDRequests, true)
 	out := &outputs{}
 	stdout, err1 := newOutput("stdout", workerproto.FDStdout)
 	stderr, err2 := newOutput("stderr", workerproto.FDCellStderr)

@@ -2,9 +2,11 @@ package worker
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gokernel/gokernel/workerproto"
 )
@@ -53,3 +55,38 @@ func (w *runner) squeeze() {
 	debug.FreeOSMemory()
 	w.events.Write(&workerproto.Message{Kind: workerproto.KindSqueezed})
 }
+
+// collectedGap spaces the worker's reports of collections between cells.
+const collectedGap = 50 * time.Millisecond
+
+// reportCollections tells the kernel when the collector runs while no cell
+// runs (KindCollected). Between cells the kernel reads the worker's memory
+// rarely, as an idle worker's memory stays put; goroutines a cell left
+// running that allocate make the collector run, and the kernel watches
+// closely again from the first report. An idle worker collects once in two
+// minutes (the runtime's forced collection), so idle, this costs nothing.
+func (w *runner) reportCollections() {
+	var last time.Time // only the finalizer goroutine touches it
+	var arm func()
+	arm = func() {
+		// A finalizer runs after the collection that found its object
+		// unreachable; the object holds a pointer so that it is not one of
+		// the tiny allocations, which share a block and are freed late.
+		s := &collectionSentinel{}
+		runtime.SetFinalizer(s, func(*collectionSentinel) {
+			select {
+			case <-w.done: // Run returned: no more reports, and no more sentinels
+				return
+			default:
+			}
+			if w.queued.Load() == 0 && time.Since(last) >= collectedGap {
+				last = time.Now()
+				w.events.Write(&workerproto.Message{Kind: workerproto.KindCollected})
+			}
+			arm()
+		})
+	}
+	arm()
+}
+
+type collectionSentinel struct{ _ *byte }

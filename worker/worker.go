@@ -71,6 +71,9 @@ func Run(ctx context.Context, cfg Config) error {
 	log.SetOutput(sess.LogWriter(cfg.Stderr))
 	defer w.watchSignals()()
 	setMemoryLimit(cfg.MemoryLimit)
+	if cfg.MemoryLimit > 0 {
+		w.reportCollections() // stops when Run returns (w.done)
+	}
 	if err := w.events.Write(&workerproto.Message{Kind: workerproto.KindReady, PID: os.Getpid(), Token: w.token}); err != nil {
 		return err
 	}

@@ -41,12 +41,18 @@ type harness struct {
 
 func start(t *testing.T) *harness {
 	t.Helper()
+	return startWith(t, 0)
+}
+
+// startWith starts a worker told the kernel's memory limit (0: none).
+func startWith(t *testing.T, memoryLimit int64) *harness {
+	t.Helper()
 	reqR, reqW := io.Pipe()
 	evR, evW := io.Pipe()
 	h := &harness{t: t, requests: workerproto.NewWriter(reqW), events: make(chan *workerproto.Message, 64)}
 	ended := make(chan error, 1)
 	go func() { // ends when the request pipe closes, at the test's end
-		ended <- Run(context.Background(), Config{Requests: reqR, Events: evW, Stdout: &h.stdout, Stderr: &h.stderr})
+		ended <- Run(context.Background(), Config{Requests: reqR, Events: evW, Stdout: &h.stdout, Stderr: &h.stderr, MemoryLimit: memoryLimit})
 		evW.Close()
 	}()
 	go func() { // ends at EOF on events, after Run returned

@@ -70,6 +70,7 @@ const (
 	KindInputRequest = "input_request" // the cell reads stdin; Prompt
 	KindDone         = "done"          // the cell ID finished; Error if it failed
 	KindSqueezed     = "squeezed"      // the worker did what a squeeze asked
+	KindCollected    = "collected"     // the collector ran while no cell ran: memory may be growing
 )
 
 // MemoryLimitEnv names the environment variable in which the kernel tells

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"syscall"
@@ -64,11 +65,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "run":
-		return runKernel(ctx, rest, stderr)
+		return profiled("kernel", func() error { return runKernel(ctx, rest, stderr) })
 	case "install":
 		return install(rest, stdout)
 	case "worker":
-		return runWorker(ctx)
+		return profiled("worker", func() error { return runWorker(ctx) })
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "gokernel", version)
 		return nil
@@ -80,7 +81,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 }
 
+// profiled runs f, profiling it when GOKERNEL_CPUPROFILE or GOKERNEL_TRACE asks
+// (profile.go).
+func profiled(role string, f func() error) error {
+	stop, err := startProfile(role)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	return f()
+}
+
 func runKernel(ctx context.Context, args []string, stderr io.Writer) error {
+	// The kernel process routes messages one after another and waits the
+	// rest of the time: on one P its goroutines hand a message to each other
+	// on one thread, where two Ps woke a second thread (and spun it) for
+	// every hand-off. The worker, which runs cells in parallel, keeps every
+	// core. A GOMAXPROCS in the environment wins.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	connFile := fs.String("connection-file", "", "the kernel connection file")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,7 +40,9 @@ type bench struct {
 	log      *slog.Logger
 	launcher *launch.Launcher
 	goK, pyK kind
-	workshop int // kernels started at once
+	workshop int  // kernels started at once
+	cells    int  // measured trivial cells in the round trip group
+	plain    bool // the client dials zmq4's own tcp, not the kernel's transport
 }
 
 // Run parses args and runs the benchmark or the soak test.
@@ -51,8 +54,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	python := fs.String("python", "/usr/bin/python3", "the Python that has ipykernel")
 	only := fs.String("only", "", "comma-separated groups to run (default all): "+strings.Join(groups, ","))
 	workshop := fs.Int("workshop", 40, "kernels started at once in the workshop group")
+	cells := fs.Int("cells", rttRuns, "measured trivial cells in the roundtrip group (after 50 to warm up)")
+	plain := fs.Bool("plain", false, "the client uses zmq4's own tcp (frame by frame) instead of the kernel's transport")
 	soak := fs.Bool("soak", false, "soak test: many cells in a row against one gokernel")
 	n := fs.Int("n", 10000, "cells in the soak test")
+	profile := fs.String("profile", "", "gokernel and its workers write CPU profiles into this folder (GOKERNEL_CPUPROFILE)")
+	traces := fs.String("trace", "", "gokernel and its workers write execution traces into this folder (GOKERNEL_TRACE)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -92,7 +99,21 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	b := &bench{log: log, launcher: launcher, goK: goK, pyK: pyK, workshop: *workshop}
+	if *traces != "" {
+		if err := recordInto(&goK, "GOKERNEL_TRACE", *traces); err != nil {
+			return err
+		}
+		defer fmt.Fprintf(m.stderr, "kbench: execution traces in %s; read one with\n  go tool trace %s/kernel-PID-NNN.trace\n", *traces, *traces)
+	}
+	if *profile != "" {
+		if err := recordInto(&goK, "GOKERNEL_CPUPROFILE", *profile); err != nil {
+			return err
+		}
+		defer fmt.Fprintf(m.stderr, "kbench: CPU profiles in %s; read them with\n"+
+			"  go tool pprof -top %s %s/kernel-*.pprof\n  go tool pprof -top %s %s/worker-*.pprof\n",
+			*profile, *gokernel, *profile, *gokernel, *profile)
+	}
+	b := &bench{log: log, launcher: launcher, goK: goK, pyK: pyK, workshop: *workshop, cells: max(*cells, 1), plain: *plain}
 
 	if *soak {
 		res, err := b.soak(ctx, *n)
@@ -105,7 +126,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 
 	began := time.Now()
-	rep := &report{Machine: readMachine(ctx, *gokernel, *python), Began: began, Errors: map[string]string{}}
+	rep := &report{Machine: readMachine(ctx, *gokernel, *python), Began: began, Errors: map[string]string{}, Client: clientKind(*plain)}
 	for _, g := range run {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -134,6 +155,33 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(rep.Errors) > 0 {
 		return fmt.Errorf("%d group(s) failed: %s", len(rep.Errors), strings.Join(mapsKeys(rep.Errors), ", "))
 	}
+	return nil
+}
+
+// clientKind names how kbench's client connects to the kernels.
+func clientKind(plain bool) string {
+	if plain {
+		return clientPlain
+	}
+	return clientBuffered
+}
+
+// recordInto has every gokernel that k starts, and its workers, write
+// profiles into dir: env is the variable that asks them to.
+func recordInto(k *kind, env, dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return err
+	}
+	vars := maps.Clone(k.spec.Env)
+	if vars == nil {
+		vars = map[string]string{}
+	}
+	vars[env] = abs
+	k.spec.Env = vars
 	return nil
 }
 

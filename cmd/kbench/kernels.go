@@ -173,6 +173,7 @@ func (b *bench) start(ctx context.Context, k kind, dial client.DialOptions) (*se
 // connect connects to the started process p and waits until it is ready.
 // On failure p is killed.
 func (b *bench) connect(ctx context.Context, k kind, p *launch.Process, dial client.DialOptions) (*session, error) {
+	dial.Buffered = !b.plain
 	c, err := launch.Connect(ctx, p, dial)
 	if err != nil {
 		p.Kill()

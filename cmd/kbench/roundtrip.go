@@ -9,7 +9,7 @@ import (
 	"github.com/gokernel/gokernel/cmd/kbench/internal/stats"
 )
 
-// Round trips: warm-up cells first, then measured ones.
+// Round trips: warm-up cells first, then measured ones (-cells).
 const (
 	rttWarmup = 50
 	rttRuns   = 1000
@@ -91,7 +91,8 @@ func (b *bench) measureRoundTrip(ctx context.Context) (*roundTripResult, error) 
 	replyToIdle := map[string][]time.Duration{}
 	cpu := map[string]time.Duration{}
 	kcpu := map[string]time.Duration{}
-	for i := range rttWarmup + rttRuns {
+	runs := b.cells
+	for i := range rttWarmup + runs {
 		if i == rttWarmup {
 			for _, s := range sessions {
 				c, err := procfs.TreeCPU(s.proc.PID())
@@ -122,9 +123,9 @@ func (b *bench) measureRoundTrip(ctx context.Context) (*roundTripResult, error) 
 		if err != nil {
 			return nil, err
 		}
-		out[s.kind.name].CPUPerCell = stats.Ms((c - cpu[s.kind.name]) / rttRuns)
+		out[s.kind.name].CPUPerCell = stats.Ms((c - cpu[s.kind.name]) / time.Duration(runs))
 		k, _ := procfs.CPU(s.proc.PID())
-		out[s.kind.name].KernelCPUPerCell = stats.Ms((k - kcpu[s.kind.name]) / rttRuns)
+		out[s.kind.name].KernelCPUPerCell = stats.Ms((k - kcpu[s.kind.name]) / time.Duration(runs))
 	}
 
 	if err := sleepUntil(ctx, time.Now().Add(settle)); err != nil {
@@ -137,7 +138,7 @@ func (b *bench) measureRoundTrip(ctx context.Context) (*roundTripResult, error) 
 		}
 		o := out[s.kind.name]
 		o.AfterRSS = memoryOf(t)
-		o.CellsBetween = rttWarmup + rttRuns
+		o.CellsBetween = rttWarmup + runs
 		o.Reply = stats.Summarize(reply[s.kind.name])
 		o.Idle = stats.Summarize(idle[s.kind.name])
 		o.Split = split{

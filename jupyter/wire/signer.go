@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"sync"
 )
 
 // SchemeHMACSHA256 is the only signature scheme supported by Signer. It is
@@ -21,6 +23,10 @@ const SchemeHMACSHA256 = "hmac-sha256"
 // methods never reveal the key.
 type Signer struct {
 	key []byte
+	// macs holds HMACs keyed with key, reset between uses: a new HMAC
+	// hashes the key twice and allocates two SHA-256 states, for every
+	// message.
+	macs *sync.Pool
 }
 
 // NewSigner returns a Signer for the given signature scheme and key. An
@@ -33,7 +39,8 @@ func NewSigner(scheme, key string) (*Signer, error) {
 	if scheme != SchemeHMACSHA256 {
 		return nil, fmt.Errorf("wire: unsupported signature scheme %q (want %q)", scheme, SchemeHMACSHA256)
 	}
-	return &Signer{key: []byte(key)}, nil
+	k := []byte(key)
+	return &Signer{key: k, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}, nil
 }
 
 // Enabled reports whether s signs messages, that is whether it has a
@@ -49,7 +56,17 @@ func (s *Signer) Sign(parts ...[]byte) string {
 	if !s.Enabled() {
 		return ""
 	}
-	return hex.EncodeToString(s.mac(parts))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(s.mac(sum[:0], parts))
+}
+
+// appendSign appends what Sign returns to dst.
+func (s *Signer) appendSign(dst []byte, parts ...[]byte) []byte {
+	if !s.Enabled() {
+		return dst
+	}
+	var sum [sha256.Size]byte
+	return hex.AppendEncode(dst, s.mac(sum[:0], parts))
 }
 
 // Verify reports whether sig, a hex signature frame, is the valid signature
@@ -62,20 +79,22 @@ func (s *Signer) Verify(sig []byte, parts ...[]byte) bool {
 	if len(sig) != hex.EncodedLen(sha256.Size) {
 		return false
 	}
-	got := make([]byte, sha256.Size)
-	if _, err := hex.Decode(got, sig); err != nil {
+	var got, want [sha256.Size]byte
+	if _, err := hex.Decode(got[:], sig); err != nil {
 		return false
 	}
-	return hmac.Equal(got, s.mac(parts))
+	return hmac.Equal(got[:], s.mac(want[:0], parts))
 }
 
-// mac computes the raw HMAC-SHA256 of the concatenation of parts.
-func (s *Signer) mac(parts [][]byte) []byte {
-	h := hmac.New(sha256.New, s.key)
+// mac appends the raw HMAC-SHA256 of the concatenation of parts to dst.
+func (s *Signer) mac(dst []byte, parts [][]byte) []byte {
+	h := s.macs.Get().(hash.Hash)
+	defer s.macs.Put(h)
+	h.Reset()
 	for _, p := range parts {
 		h.Write(p) // hash.Hash.Write never returns an error
 	}
-	return h.Sum(nil)
+	return h.Sum(dst)
 }
 
 // String describes s without revealing its key.

@@ -117,6 +117,10 @@ type Message struct {
 	// replies can quote it byte for byte as their parent header. It is nil
 	// for messages that were not decoded.
 	rawHeader []byte
+
+	// built are the parent header and content as NewMessage made them, JSON
+	// objects already: Encode checks only parts that were replaced since.
+	built [2][]byte
 }
 
 // Parent decodes the parent header. It returns a zero Header when there is no
@@ -175,11 +179,13 @@ func NewMessage(parent *Message, msgType, session string, content any) (*Message
 		if err != nil {
 			return nil, fmt.Errorf("wire: encoding %s content: %w", msgType, err)
 		}
-		if !isJSONObject(c) {
+		// json.Marshal writes valid JSON, with nothing before its value.
+		if len(c) == 0 || c[0] != '{' {
 			return nil, fmt.Errorf("%w: %s content is not a JSON object", ErrMalformed, msgType)
 		}
 		m.Content = c
 	}
+	m.built = [2][]byte{m.ParentHeader, m.Content}
 	return m, nil
 }
 
@@ -230,7 +236,8 @@ func Decode(frames [][]byte, s *Signer) (*Message, error) {
 		m.Buffers = rest[signedFrames:len(rest):len(rest)]
 	}
 
-	if !isJSONObject(header) {
+	// Unmarshal validates the header: only its first byte is left to check.
+	if h := bytes.TrimLeft(header, " \t\r\n"); len(h) == 0 || h[0] != '{' {
 		return nil, fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
 	}
 	if err := json.Unmarshal(header, &m.Header); err != nil {
@@ -249,8 +256,9 @@ func Decode(frames [][]byte, s *Signer) (*Message, error) {
 // delimiter, signature, header, parent header, metadata, content and buffers.
 // Empty ParentHeader, Metadata and Content are sent as "{}". The header is
 // encoded from m.Header, which must have a msg_id and a msg_type; the other
-// parts must be JSON objects. Errors about the message wrap ErrMalformed. A
-// nil s produces an unsigned message.
+// parts must be JSON objects (those NewMessage made are not checked again:
+// change a message by replacing a part, not by writing into it). Errors
+// about the message wrap ErrMalformed. A nil s produces an unsigned message.
 func Encode(m *Message, s *Signer) ([][]byte, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%w: nil message", ErrMalformed)
@@ -267,6 +275,7 @@ func Encode(m *Message, s *Signer) ([][]byte, error) {
 		Metadata:     orEmptyObject(m.Metadata),
 		Content:      orEmptyObject(m.Content),
 	}
+	out.built = m.built
 	if err := checkObjects(&out); err != nil {
 		return nil, err
 	}
@@ -275,7 +284,7 @@ func Encode(m *Message, s *Signer) ([][]byte, error) {
 	frames = append(frames, m.Identities...)
 	frames = append(frames,
 		[]byte(Delimiter),
-		[]byte(s.Sign(header, out.ParentHeader, out.Metadata, out.Content)),
+		s.appendSign(nil, header, out.ParentHeader, out.Metadata, out.Content),
 		header,
 		out.ParentHeader,
 		out.Metadata,
@@ -297,11 +306,25 @@ func checkObjects(m *Message) error {
 		{"content", m.Content},
 	}
 	for _, p := range parts {
+		if string(p.data) == emptyObject || isBuilt(m, p.data) {
+			continue
+		}
 		if !isJSONObject(p.data) {
 			return fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, p.name)
 		}
 	}
 	return nil
+}
+
+// isBuilt reports whether part is the parent header or content NewMessage
+// made for m, the same bytes.
+func isBuilt(m *Message, part []byte) bool {
+	for _, b := range m.built {
+		if len(b) > 0 && len(b) == len(part) && &b[0] == &part[0] {
+			return true
+		}
+	}
+	return false
 }
 
 // orEmptyObject returns raw, or "{}" when raw is empty.

@@ -363,6 +363,9 @@ func TestEncodeErrors(t *testing.T) {
 		{"parent invalid JSON", &wire.Message{Header: testHeader(), ParentHeader: json.RawMessage(`{`)}},
 		{"metadata not an object", &wire.Message{Header: testHeader(), Metadata: json.RawMessage(`[]`)}},
 		{"content invalid JSON", &wire.Message{Header: testHeader(), Content: json.RawMessage(`{"a":}`)}},
+		{"content replaced after NewMessage", replaced(t, func(m *wire.Message) { m.Content = json.RawMessage(`{"a":}`) })},
+		{"parent replaced after NewMessage", replaced(t, func(m *wire.Message) { m.ParentHeader = json.RawMessage(`[]`) })},
+		{"content cut after NewMessage", replaced(t, func(m *wire.Message) { m.Content = m.Content[:len(m.Content)-1] })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -375,6 +378,22 @@ func TestEncodeErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// replaced is a message from NewMessage, with a reply's parent, changed by
+// change: Encode must check what NewMessage did not make.
+func replaced(t *testing.T, change func(*wire.Message)) *wire.Message {
+	t.Helper()
+	parent, err := wire.NewMessage(nil, "execute_request", "s", map[string]any{"code": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := wire.NewMessage(parent, "execute_reply", "s", map[string]any{"status": "ok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(m)
+	return m
 }
 
 func TestNewHeader(t *testing.T) {

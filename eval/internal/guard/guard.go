@@ -322,8 +322,16 @@ var recoverers = []string{
 // costs a walk of the stack: for rare paths only.
 func GoroutineID() int64 {
 	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	return StackGoroutine(buf[:runtime.Stack(buf[:], false)])
+}
+
+// StackGoroutine returns the goroutine number in the header of a stack trace,
+// "goroutine 7 [running]:", or 0.
+func StackGoroutine(stack []byte) int64 {
+	b, ok := bytes.CutPrefix(stack, []byte("goroutine "))
+	if !ok {
+		return 0
+	}
 	if i := bytes.IndexByte(b, ' '); i > 0 {
 		b = b[:i]
 	}
