@@ -35,11 +35,9 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 // chunkStart tracks whether a statement chunk began running its code.
 type chunkStart struct {
 	id        int64
-	line      int           // the line of its first statement, in generated numbering (where.go)
-	running   bool          // from Begin until its evaluation returned (evalChunk)
-	started   chan struct{} // closed by Begin
-	abandoned bool          // cancelled before Begin: Begin stops it
-	once      sync.Once
+	line      int  // the line of its first statement, in generated numbering (where.go)
+	running   bool // from Begin until its evaluation returned (evalChunk)
+	abandoned bool // cancelled before Begin: Begin stops it
 }
 
 // beginChunk registers the statement chunk about to be evaluated, src.
@@ -60,9 +58,6 @@ func (s *Session) begin(id int64) {
 	s.mu.Lock()
 	c := s.chunk
 	stale := c == nil || c.id != id
-	if !stale {
-		c.once.Do(func() { close(c.started) })
-	}
 	stop := stale || c.abandoned
 	if !stop {
 		c.running = true

@@ -63,7 +63,8 @@ var supportCases = []supportCase{
 	{"coroutines: gokernel/coro over iter.Pull", "", "import \"gokernel/coro\"\ngen := coro.New(func(yield func(any) bool) { yield(1); yield(2) })\ngen.Take(5)", supported, "[1 2]"},
 	{"os.Exit (ends the cell with its status; in the kernel, the interpreter process)", "", "import \"os\"\nos.Exit(3)", rewritten, "exit status 3"},
 	{"v, ok := <-ch at the top of a cell", "", "ch := make(chan int, 1)\nch <- 1\nv, ok := <-ch", refused, "declare the variables first"},
-	{"packages outside the standard library", "", "import \"github.com/some/module\"", refused, "not other modules"},
+	{"packages of other modules, fetched through the go command (here from the test's module proxy; docs/modules.md)", "", "import \"example.com/chorus\"\nchorus.All(\"ann\")", supported, "HELLO, ANN!"},
+	{"a package no module of the proxy provides", "", "import \"example.com/nope\"", refused, "no module provides example.com/nope"},
 	{"changing a type an earlier cell defined", "type P struct{ A int }", "type P struct{ A, B int }", refused, "run %reset (or restart the kernel) and run the cells again"},
 	{"changing a method an earlier cell defined", "type P struct{}\nfunc (P) M() int { return 1 }", "func (P) M() int { return 2 }", refused, "cannot change a method once defined"},
 	{"changing a generic func an earlier cell defined", "func Id[T any](v T) T { return v }", "func Id[T any](v T) T { var z T; return z }", refused, "cannot change a generic func once defined"},
@@ -85,12 +86,20 @@ func TestGoSupport(t *testing.T) {
 	var table bytes.Buffer
 	fmt.Fprintln(&table, "| Go | the kernel | what it says or shows |")
 	fmt.Fprintln(&table, "|---|---|---|")
+	env := moduleEnv(t)
+	proxy := "" // the test's module proxy, a temporary copy of modules/testdata/proxy
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GOPROXY="); ok {
+			proxy = v
+		}
+	}
 	for i, c := range append(supportCases, modernCases...) {
 		var out bytes.Buffer
-		s, err := New(Config{Stdout: &out, Stderr: &out})
+		s, err := New(Config{Stdout: &out, Stderr: &out, Environ: func() []string { return env }})
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { s.Close() })
 		if c.setup != "" {
 			if o := s.Execute(t.Context(), Cell{Name: "cell[1]", Code: c.setup}); o.Err != nil {
 				t.Fatalf("%s: setup: %v", c.feature, o.Err)
@@ -117,6 +126,7 @@ func TestGoSupport(t *testing.T) {
 				continue
 			}
 		}
+		got = strings.ReplaceAll(got, proxy, "file://.../eval/modules/testdata/proxy")
 		if !strings.Contains(got, c.want) {
 			t.Errorf("%s: got %q, want it to contain %q", c.feature, got, c.want)
 		}
