@@ -30,7 +30,8 @@ def cells(name):
     return out
 
 
-@pytest.mark.parametrize("name", ["concurrency.txtar", "go122.txtar", "programs.txtar", "results.txtar", "select.txtar"])
+@pytest.mark.parametrize("name", ["concurrency.txtar", "go122.txtar", "programs.txtar", "results.txtar", "select.txtar",
+                                  "iterators.txtar", "rangefunc.txtar", "errorsmodern.txtar"])
 def test_golden_file_through_the_kernel(prefix, name):
     km, kc = start_new_kernel(kernel_name="gokernel", startup_timeout=30)
     try:

@@ -57,7 +57,7 @@ func names(u *compile.Unit) []string {
 // keepsCode tells the units whose code may run after their cell.
 func keepsCode(u *compile.Unit) bool {
 	switch u.Kind {
-	case compile.FuncUnit, compile.MethodUnit, compile.TypeUnit, compile.ConstUnit:
+	case compile.FuncUnit, compile.MethodUnit, compile.GenericUnit, compile.TypeUnit, compile.ConstUnit:
 		return true
 	}
 	return len(u.Binds)+len(u.Via) > 0
@@ -289,6 +289,8 @@ func (s *Session) describe(rec *record) string {
 		return "func " + u.Name + " (" + at + ")"
 	case compile.MethodUnit:
 		return "method " + u.Name + " (" + at + ")"
+	case compile.GenericUnit:
+		return "generic func " + u.Name + " (" + at + ")"
 	case compile.TypeUnit:
 		return "type " + u.Name + " (" + at + ")"
 	case compile.ConstUnit:

@@ -36,6 +36,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gokernel/gokernel/eval/internal/compile"
+	"github.com/gokernel/gokernel/eval/internal/gotypes"
 	"github.com/gokernel/gokernel/lib/display"
 	"github.com/gokernel/gokernel/workerproto"
 	yaegi "github.com/traefik/yaegi/interp"
@@ -95,8 +96,9 @@ type Session struct {
 	osStdout io.Writer
 	osStderr io.Writer
 
-	redef   redefinitions // the units of the cells, for redefinitions (redefine.go)
-	sources *sourceBook   // the declarations' sources, for compiled cells (sources.go)
+	redef    redefinitions     // the units of the cells, for redefinitions (redefine.go)
+	sources  *sourceBook       // the declarations' sources, for compiled cells (sources.go)
+	importer *gotypes.Importer // the type check's packages (modern.go)
 
 	cellsMu  sync.RWMutex
 	cells    map[int]cellSource // by sequence number, for positions and tracebacks
@@ -183,6 +185,7 @@ func New(cfg Config) (*Session, error) {
 		name, ok := s.pkgs[path]
 		return name, ok
 	})
+	s.env.Types.Importer = s.importer
 	if err := s.eval(prelude); err != nil {
 		return nil, fmt.Errorf("eval: evaluating the prelude: %w", err)
 	}
@@ -235,6 +238,9 @@ func (s *Session) Execute(ctx context.Context, cell Cell) (out Outcome) {
 	s.mu.Unlock()
 
 	e := s.runChunks(ctx, prog.Chunks)
+	if e != nil && e.Name == NameCompile && len(prog.TypeErrors) > 0 {
+		e = s.typeErrors(seq, prog.TypeErrors, e) // go/types says it better (modern.go)
+	}
 	if prog.Finally != nil && (e == nil || e.Name != NameInterrupted) {
 		// The cell's defers run, as they would at the end of main, even after a panic, which
 		// they may recover.
@@ -302,9 +308,9 @@ func (s *Session) rangeError(ch compile.Chunk, n compile.Note) *workerproto.Erro
 	msg := fmt.Sprintf("the interpreter failed on range over %s: if that is an integer (Go 1.22 range over int), "+
 		"write for i := 0; i < %s; i++ instead", n.Text, n.Text)
 	if s.isFunc(n.Text) || slices.Contains(ch.Defs.Funcs, n.Text) || strings.Contains(ch.Src, "func "+n.Text+"(") {
-		msg = fmt.Sprintf("range over a function (Go 1.23 iterators) is not supported by the interpreter: "+
-			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true }), "+
-			"or use gokernel/coro to pull values one at a time", n.Text, n.Text)
+		msg = fmt.Sprintf("range over a function (Go 1.23 iterators): the cell compiler rewrites it when its type check "+
+			"knows the function's type, and it could not here; "+
+			"call %s with a yield function instead, e.g. %s(func(v T) bool { ...; return true })", n.Text, n.Text)
 	}
 	e := &workerproto.Error{Name: NameCompile, Value: s.where(p) + ": " + msg}
 	e.Traceback = append([]string{e.Value}, s.excerpt(p)...)

@@ -51,11 +51,6 @@ func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error
 			}
 		}
 	}
-	for _, src := range genericExtras {
-		if _, err := s.yi.Compile(src); err != nil {
-			return fmt.Errorf("eval: loading generic helpers: %w", err)
-		}
-	}
 	overrides, mapTypes := s.overrides()
 	if err := s.yi.Use(overrides); err != nil {
 		return fmt.Errorf("eval: loading symbols: %w", err)
@@ -70,10 +65,11 @@ func (s *Session) loadSymbols(extra []map[string]map[string]reflect.Value) error
 		reflect.TypeFor[display.Renderer](), reflect.TypeFor[image.Image](),
 		reflect.TypeFor[error](), reflect.TypeFor[fmt.Stringer](),
 	}
+	errorMapTypes(mapTypes)
 	if err := s.yi.Use(yaegi.Exports{".": {"MapTypes": reflect.ValueOf(mapTypes)}}); err != nil {
 		return fmt.Errorf("eval: loading symbols: %w", err)
 	}
-	return nil
+	return s.loadModern(append(tables, overrides))
 }
 
 // overrides replaces symbols whose standard behavior does not suit a notebook.

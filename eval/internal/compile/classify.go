@@ -48,7 +48,6 @@ func (c *compiler) classify() {
 		}
 		u.recorded.Globals = append(u.recorded.Globals, u.defs...)
 	}
-	c.classifyRedefinitions()
 	c.findResult()
 	c.addCalls()
 }
@@ -144,6 +143,11 @@ func (c *compiler) classifyGenDecl(u *unit, d *ast.GenDecl) {
 		u.skip = true
 		for _, s := range d.Specs {
 			ts := s.(*ast.TypeSpec)
+			if ts.Assign.IsValid() && ts.TypeParams != nil {
+				// Yaegi crashes on it (a nil pointer dereference, no position).
+				c.errorAt(ts.Name, "a generic type alias (Go 1.24) is not supported by the interpreter: "+
+					"declare a generic type instead: type %s%s %s", ts.Name.Name, c.text(ts.TypeParams), c.text(ts.Type))
+			}
 			u.defs = append(u.defs, ts.Name.Name)
 			if !c.redeclared(u, ts.Name, "type", ts.Name.Name, ts) {
 				u.skip = false
@@ -423,8 +427,6 @@ func (c *compiler) addCalls() {
 // doesn't have.
 func unavailableHint(path string) string {
 	switch path {
-	case "iter":
-		return "the interpreter has no generic iterators; for coroutines, import \"gokernel/coro\" (New, Pull over any values)"
 	case "unique", "weak", "testing/synctest":
 		return "it is newer than the interpreter's standard library (Go 1.22)"
 	}

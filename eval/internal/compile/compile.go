@@ -9,15 +9,24 @@
 //	depth     refuse a cell nested deeper than parsing it and compiling it can recurse (depth.go):
 //	          brackets on the tokens, before parsing; the syntax trees, after
 //	parse     declarations as a file, statement runs as a function body (compile.go: go/parser)
-//	classify  what each unit is and defines; imports, redefinitions, the result (classify.go)
+//	classify  what each unit is and defines; imports, the result, the vars of funcs
+//	          (classify.go, redefine.go)
 //	check     names nothing defines (check.go)
-//	rewrite   go statements, Go 1.22 loops, comma-ok forms, min/max, select branches (rewrite.go:
-//	          edits on the source, which nest)
+//	typecheck go/types over the cell's syntax trees and the session's declarations as their
+//	          cells wrote them (types.go): types for the rewrites, better errors
+//	redefine  which vars declared again are assignments, by their types (redefine.go)
+//	rewrite   edits on the source, which nest: go statements, defers and recover, Go 1.22
+//	          loops, comma-ok forms, min/max, select branches (rewrite.go, recover.go, ...);
+//	          calls from methods, generic funcs and func literals through the funcs' vars
+//	          (redefine.go); Go 1.23–1.26: interpreted packages, iterator types, type
+//	          arguments of generic calls, errors.As (modern.go); range over a function
+//	          (rangefunc.go). Then the funcs' vars get their types as the edits render them.
 //	order     declarations move before the units that use them; statements, vars and :=
 //	          keep their order (order.go)
 //	emit      chunks (emit.go): declarations together in file mode; each var and := alone in
 //	          statement mode (they define globals); every other statement alone in a generated
-//	          function, declared in file mode and called once in statement mode
+//	          function, declared in file mode and called once in statement mode, after the
+//	          declarations that redefine something
 //
 // Every piece of the cell's text is preceded by a /*line _.go:L:C*/ directive where
 // L = Seq*LineBase + line (edit.go), so that yaegi's messages and panic positions name the cell
@@ -69,6 +78,9 @@ type Program struct {
 	// Finally, if not nil, runs the cell's top-level defers: evaluate it after the chunks, also
 	// when one failed (not after an interrupt).
 	Finally *Chunk
+	// TypeErrors are the errors the type check found in the cell (see types.go): show them,
+	// rather than the interpreter's message, if the interpreter refuses the cell too.
+	TypeErrors ErrorList
 }
 
 // A Chunk is one yaegi evaluation.
@@ -113,6 +125,7 @@ type Defs struct {
 	Declared map[string]Pos
 	FuncVars map[string]FuncVar // the vars of funcs (redefine.go)
 	VarTypes map[string]string  // what is known of the types of vars (redefine.go)
+	Types    TypeDefs           // what the type check of later cells sees of the declarations
 }
 
 // A Pos is a line and column in a cell.
@@ -135,6 +148,8 @@ type Env struct {
 	FuncVars map[string]FuncVar
 	VarTypes map[string]string
 	Gens     map[string]int
+	// Types is what the type check knows of the session (types.go).
+	Types TypeEnv
 }
 
 // NewEnv returns an empty Env using pkg to look up import paths.
@@ -181,6 +196,7 @@ func (e *Env) Record(d Defs) {
 	for _, n := range d.Consts {
 		e.Consts[n] = true
 	}
+	e.Types.record(d.Types)
 }
 
 // An Error is a problem found before evaluation, at a line and column of the cell.
@@ -237,6 +253,8 @@ type unit struct {
 	newVar     bool     // declare it
 	assign     bool     // a var unit run as an assignment to the session's variables
 	binds, via []string // see Unit
+	gen        string   // a declaration the compiler made up, in place of the cell's text
+	regs       []string // statements to run after the unit's declaration (registerErrorMethods)
 }
 
 // compiler holds the state of compiling one cell.
@@ -262,9 +280,19 @@ type compiler struct {
 	hasGoto   bool // a top-level goto: the cell's statements run in one function
 
 	// For redefinitions (redefine.go).
-	funcVars   map[string]*FuncVar // the vars of the cell's funcs
-	redeclares map[string]bool     // globals the cell declares anew
-	topDecls   map[any]bool        // the cell's top-level := (the Decl of their objects)
+	funcVars   map[string]*FuncVar           // the vars of the cell's funcs
+	forwards   []*ast.Ident                  // funcs used as values, to forward through their vars
+	redeclares map[string]bool               // globals the cell declares anew
+	topDecls   map[any]bool                  // the cell's top-level := (the Decl of their objects)
+	types      typeCheck                     // the type check's result (types.go)
+	rangeFuncs map[*ast.RangeStmt]*rangeFunc // ranges over funcs to rewrite (rangefunc.go)
+	genImports map[string]string             // imports generated code needs: alias -> path
+	// topRangeDefers: a defer in a range over func at the top of the cell runs at its end.
+	topRangeDefers bool
+	generic        map[*ast.CallExpr]bool // calls rewritten into calls of a generic function
+	named          map[*ast.Ident]bool    // function names rewriteGenericCalls wrote
+	aliases        map[string]*unit       // type aliases made for type arguments, by the type's text
+	aliasBefore    map[*unit][]*unit      // where they go: before the first unit using them
 }
 
 // Compile compiles a cell. The error, if any, is an ErrorList with positions in the cell.
@@ -304,11 +332,20 @@ func Compile(env *Env, cell Cell) (*Program, error) {
 	if len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
+	c.typecheck()
+	c.classifyRedefinitions() // with the types the check found
+	c.findRangeFuncs()
 	c.rewrite()
+	c.rewriteModern()
+	c.rewriteRangeFuncs()
 	if len(c.errs) > 0 {
 		return nil, c.sorted()
 	}
-	return &Program{Chunks: c.emit(c.order()), Finally: c.finally()}, nil
+	c.finishFuncVars()
+	c.recordTypes()
+	c.placeAliases()
+	c.registerErrorMethods()
+	return &Program{Chunks: c.emit(c.order()), Finally: c.finally(), TypeErrors: c.types.errs}, nil
 }
 
 func (c *compiler) sorted() ErrorList {

@@ -41,6 +41,7 @@ type renderer struct {
 	seq   int
 	lines []int // offsets of line starts
 	edits []edit
+	plain bool // no line directives: text for generated code elsewhere (see renderedTypes)
 
 	b       strings.Builder
 	lastEnd int    // end offset of the last original text written, or -1 after generated text
@@ -50,10 +51,14 @@ type renderer struct {
 func newRenderer(src string, seq int, edits []edit) *renderer {
 	sorted := append([]edit(nil), edits...)
 	sort.SliceStable(sorted, func(i, j int) bool {
-		if sorted[i].start != sorted[j].start {
-			return sorted[i].start < sorted[j].start
+		a, b := sorted[i], sorted[j]
+		if a.start != b.start {
+			return a.start < b.start
 		}
-		return sorted[i].end < sorted[j].end // insertions first
+		if (a.start == a.end) != (b.start == b.end) {
+			return a.start == a.end // insertions first
+		}
+		return a.end > b.end // then an edit before the edits inside it, which its parts refer to
 	})
 	return &renderer{src: src, seq: seq, lines: lineStarts(src), edits: sorted, lastEnd: -1}
 }
@@ -92,7 +97,7 @@ func (r *renderer) text(s string) {
 	if s == "" {
 		return
 	}
-	if r.lastEnd >= 0 {
+	if r.lastEnd >= 0 && !r.plain {
 		r.b.WriteString(r.markerText())
 	}
 	r.b.WriteString(s)
@@ -102,7 +107,9 @@ func (r *renderer) text(s string) {
 // marker writes a directive giving the following generated text line 0 of the cell, so a
 // position in it is known to be generated (for example the call of a statement group).
 func (r *renderer) marker() {
-	r.b.WriteString(r.markerText())
+	if !r.plain {
+		r.b.WriteString(r.markerText())
+	}
 	r.lastEnd = -1
 }
 
@@ -110,6 +117,9 @@ func (r *renderer) markerText() string { return fmt.Sprintf("/*line _.go:%d:1*/"
 
 // at writes a directive giving the following generated text the position of a cell offset.
 func (r *renderer) at(off int) {
+	if r.plain {
+		return
+	}
 	line, col := position(r.lines, off)
 	fmt.Fprintf(&r.b, "/*line _.go:%d:%d*/", r.seq*LineBase+line, col)
 	r.lastEnd = -1
@@ -120,7 +130,7 @@ func (r *renderer) orig(start, end int) {
 	if start >= end {
 		return
 	}
-	if r.lastEnd != start {
+	if r.lastEnd != start && !r.plain {
 		line, col := position(r.lines, start)
 		fmt.Fprintf(&r.b, "/*line _.go:%d:%d*/", r.seq*LineBase+line, col)
 	}

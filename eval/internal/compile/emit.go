@@ -24,6 +24,11 @@ type piece struct {
 	ranges []Note
 	units  []*Unit
 	assign string // a statement to run after the declarations (a func's var)
+	// redefines marks declarations of names the session has, after which it may compile
+	// earlier funcs again (eval/redefine.go); once marks the functions running the cell's
+	// statements (or a renamed main or init), which nothing compiles again. They don't share
+	// an evaluation: the statements must call the funcs compiled again.
+	redefines, once bool
 }
 
 // emit renders the units, in order, into chunks.
@@ -43,21 +48,36 @@ func (c *compiler) emit(order []*unit) []Chunk {
 		}
 		imports = merge(imports, u.recorded)
 	}
+	imports = c.emitGenImports(r, imports)
 	if src := r.take(); src != "" {
 		pieces = append(pieces, piece{mode: fileMode, src: "import (" + src + "\n)", defs: imports})
 	}
 
 	groups := 0
+	var regs []string // registrations to run before the next statement (registerErrorMethods)
 	for i := 0; i < len(order); i++ {
 		u := order[i]
+		if u.kind != declUnit && len(regs) > 0 {
+			pieces = append(pieces, c.emitRegs(r, regs, i)...)
+			regs = nil
+		}
+		regs = append(regs, u.regs...)
 		switch u.kind {
 		case declUnit:
 			if u.funcVar != nil && u.newVar {
 				pieces = append(pieces, piece{mode: fileMode, src: r.markerText() + "var " + u.funcVar.Var + " " + u.funcVar.Type})
 			}
-			r.render(u.start, u.end)
+			if u.gen != "" {
+				r.marker() // generated (a type alias, see typeAlias)
+				r.text(u.gen)
+			} else {
+				r.render(u.start, u.end)
+			}
 			src := r.take()
-			p := piece{mode: fileMode, src: src, defs: u.recorded, ranges: u.ranges, units: []*Unit{c.unitOf(u, src)}}
+			p := piece{mode: fileMode, src: src, defs: u.recorded, ranges: u.ranges, redefines: c.redefines(u), once: u.call != ""}
+			if u.gen == "" { // a declaration the compiler made up is none of the cell's units
+				p.units = []*Unit{c.unitOf(u, src)}
+			}
 			if u.funcVar != nil {
 				p.assign = r.markerText() + p.units[0].Assign
 			}
@@ -86,7 +106,7 @@ func (c *compiler) emit(order []*unit) []Chunk {
 			i = j
 			groups++
 			name := fmt.Sprintf("_gkS%d_%d", c.cell.Seq, groups)
-			p := piece{mode: fileMode, src: c.group(r, name, group, true)}
+			p := piece{mode: fileMode, src: c.group(r, name, group, true), once: true}
 			for _, u := range group {
 				p.ranges = append(p.ranges, u.ranges...)
 				p.units = append(p.units, c.unitOf(u, ""))
@@ -104,17 +124,33 @@ func (c *compiler) emit(order []*unit) []Chunk {
 			pieces = append(pieces, call)
 		}
 	}
+	pieces = append(pieces, c.emitRegs(r, regs, len(order))...)
 	return chunks(pieces)
 }
 
 // finally returns the chunk that runs the cell's top-level defers, if it has any.
 func (c *compiler) finally() *Chunk {
+	defers := c.topRangeDefers // a defer in a range over func at the top (rangefunc.go)
 	for _, u := range c.units {
 		if _, ok := u.node.(*ast.DeferStmt); ok && u.kind == stmtUnit {
-			return &Chunk{Stmt: true, Src: ";/*line _.go:" + strconv.Itoa(c.cell.Seq*LineBase) + ":1*/" + RuntimeName + ".RunDefers()"}
+			defers = true
 		}
 	}
-	return nil
+	if !defers {
+		return nil
+	}
+	return &Chunk{Stmt: true, Src: ";/*line _.go:" + strconv.Itoa(c.cell.Seq*LineBase) + ":1*/" + RuntimeName + ".RunDefers()"}
+}
+
+// redefines tells a declaration of a func or const the session has: the session then compiles
+// again the funcs using it (eval/redefine.go).
+func (c *compiler) redefines(u *unit) bool {
+	for _, d := range u.defs {
+		if c.env.Gens[d] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // takesRest reports whether one of the statements has a return outside func literals.
@@ -139,6 +175,11 @@ func takesRest(units []*unit) bool {
 func (c *compiler) group(r *renderer, name string, units []*unit, show bool) string {
 	r.text("func " + name + "() {\n")
 	for _, u := range units {
+		if u.gen != "" {
+			r.marker() // generated (see registerErrorMethods)
+			r.text(u.gen + "\n")
+			continue
+		}
 		if es, ok := u.node.(*ast.ExprStmt); ok && u.result && u.showable && show {
 			r.at(u.start)
 			r.text(RuntimeName + ".Show(")
@@ -157,7 +198,9 @@ func (c *compiler) group(r *renderer, name string, units []*unit, show bool) str
 func chunks(pieces []piece) []Chunk {
 	var out []Chunk
 	var cur []piece
+	var redefines, once bool // of cur
 	flush := func() {
+		redefines, once = false, false
 		if len(cur) == 0 {
 			return
 		}
@@ -196,10 +239,12 @@ func chunks(pieces []piece) []Chunk {
 	for _, p := range pieces {
 		// Declarations share an evaluation; each statement gets its own, so that yaegi's panic
 		// message for the top-level frame (which names the first statement) is exact.
-		if len(cur) > 0 && (cur[0].mode != p.mode || p.mode == stmtMode || cur[0].alt != "" || p.alt != "") {
+		if len(cur) > 0 && (cur[0].mode != p.mode || p.mode == stmtMode || cur[0].alt != "" || p.alt != "" ||
+			redefines && p.once || once && p.redefines) {
 			flush()
 		}
 		cur = append(cur, p)
+		redefines, once = redefines || p.redefines, once || p.once
 	}
 	flush()
 	return out
@@ -213,6 +258,14 @@ func merge(a, b Defs) Defs {
 	mergeMap(&a.FuncVars, b.FuncVars)
 	mergeMap(&a.VarTypes, b.VarTypes)
 	a.Globals = append(a.Globals, b.Globals...)
+	if len(b.Types) > 0 {
+		if a.Types == nil {
+			a.Types = TypeDefs{}
+		}
+		for k, v := range b.Types {
+			a.Types[k] = v
+		}
+	}
 	a.Funcs = append(a.Funcs, b.Funcs...)
 	a.Ints = append(a.Ints, b.Ints...)
 	a.Consts = append(a.Consts, b.Consts...)

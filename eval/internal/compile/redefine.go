@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
 	"maps"
 	"slices"
 	"strconv"
@@ -31,9 +32,11 @@ import (
 //     2.2 times a direct call), and the session evaluates a func again when something it
 //     binds is redefined, callees first (eval/redefine.go).
 //   - a var declared again with the same type (by its declared type, its initializer's
-//     literal or result type, or the same initializer) is assigned instead: every user keeps
-//     the one variable.
-//   - a changed type, method or generic func is refused (classify.go's redeclared).
+//     literal or result type, the type the check found, or the same initializer) is assigned
+//     instead: every user keeps the one variable.
+//   - a changed type, method or generic func is refused (classify.go's redeclared). A generic
+//     func's body, like a method's, calls the funcs through their vars: the interpreter keeps
+//     its instances, so it can't be compiled again.
 //
 // Each unit of the cell carries what it binds ([Unit]), so that the session can tell which
 // code a redefinition leaves on the old definition: funcs and consts it evaluates again; any
@@ -43,9 +46,9 @@ import (
 // A FuncVar is the indirection var of a func.
 type FuncVar struct {
 	Var     string   // its name
-	Type    string   // its type, in source: func(int) int
-	Sig     string   // the func's signature without names: a changed one needs another var
-	Results []string // the result types, for the type of a var set from a call of the func
+	Type    string   // its type, as the interpreter reads it: func(int) int
+	Sig     string   // the func's signature without names, in source: a changed one needs another var
+	Results []string // the result types in source, for the type of a var set from a call of the func
 	Forward string   // a func literal calling the func through the var
 }
 
@@ -54,12 +57,13 @@ type UnitKind int
 
 // The kinds of units.
 const (
-	FuncUnit   UnitKind = iota + 1 // a func (not generic)
-	MethodUnit                     // a method
-	TypeUnit                       // a type declaration
-	ConstUnit                      // a const declaration
-	VarUnit                        // a var declaration or :=, or an assignment compiled from one
-	StmtUnit                       // any other statement, or a renamed main or init
+	FuncUnit    UnitKind = iota + 1 // a func (not generic)
+	MethodUnit                      // a method
+	GenericUnit                     // a generic func: like a method, it can't be evaluated again
+	TypeUnit                        // a type declaration
+	ConstUnit                       // a const declaration
+	VarUnit                         // a var declaration or :=, or an assignment compiled from one
+	StmtUnit                        // any other statement, or a renamed main or init
 )
 
 // A Unit is a declaration or statement of a cell as the session keeps it, to evaluate it again
@@ -98,17 +102,11 @@ func (c *compiler) funcVarOf(name string) *FuncVar {
 }
 
 // classifyFuncVar gives a func its var: the one it has if the signature is the same, or a new
-// one.
+// one. Its Type and Forward are written once the rewrites are known (finishFuncVars).
 func (c *compiler) classifyFuncVar(u *unit, d *ast.FuncDecl) {
 	name := d.Name.Name
-	sig, params, results := c.signature(d.Type)
-	// The type without parameter names: yaegi takes a name in a global var's type for a use
-	// of the global of that name (and fails with "variable definition loop").
-	typ := "func(" + strings.Join(params, ", ") + ")"
-	if len(results) > 0 {
-		typ += " (" + strings.Join(results, ", ") + ")"
-	}
-	fv := &FuncVar{Var: "_gkV_" + name, Type: typ, Sig: sig, Results: results}
+	sig, _, results := c.signature(d.Type)
+	fv := &FuncVar{Var: "_gkV_" + name, Sig: sig, Results: results}
 	if prev, ok := c.env.FuncVars[name]; ok {
 		if prev.Sig == sig {
 			fv.Var = prev.Var
@@ -119,14 +117,58 @@ func (c *compiler) classifyFuncVar(u *unit, d *ast.FuncDecl) {
 	} else {
 		u.newVar = true
 	}
-	fv.Forward = forwarder(fv.Var, params, results, d.Type.Results != nil)
 	u.funcVar = fv
 	c.funcVars[name] = fv
-	u.recorded.FuncVars = map[string]FuncVar{name: *fv}
 }
 
-// signature returns a func type's parameter and result types without names, as one string and
-// each parameter's type ("...T" for a variadic one) and each result's type.
+// finishFuncVars writes the types of the cell's func vars and their forwarding func literals
+// with the parameter and result types as the rewrites render them in the func's declaration
+// (iter.Seq[int] is func(func(int) bool) there, see rewriteSeqType): the var's type is then
+// the func's. Then it sends the uses of funcs as values, recorded by rewriteRefs, to the
+// forwarders.
+func (c *compiler) finishFuncVars() {
+	for _, u := range c.units {
+		if u.funcVar == nil {
+			continue
+		}
+		d := u.node.(*ast.FuncDecl)
+		params, results := c.renderedTypes(d.Type.Params), c.renderedTypes(d.Type.Results)
+		fv := u.funcVar
+		// The type without parameter names: yaegi takes a name in a global var's type for a use
+		// of the global of that name (and fails with "variable definition loop").
+		fv.Type = "func(" + strings.Join(params, ", ") + ")"
+		if len(results) > 0 {
+			fv.Type += " (" + strings.Join(results, ", ") + ")"
+		}
+		fv.Forward = forwarder(fv.Var, params, results, d.Type.Results != nil)
+		u.recorded.FuncVars = map[string]FuncVar{d.Name.Name: *fv}
+	}
+	for _, id := range c.forwards {
+		c.replace(id, genAt(c.off(id.Pos()), c.funcVarOf(id.Name).Forward))
+	}
+}
+
+// renderedTypes returns the types of a parameter or result list, one per name ("...T" for a
+// variadic parameter), rendered with the cell's edits and without line directives.
+func (c *compiler) renderedTypes(fl *ast.FieldList) []string {
+	if fl == nil {
+		return nil
+	}
+	r := newRenderer(c.src, c.cell.Seq, c.edits)
+	r.plain = true
+	var out []string
+	for _, f := range fl.List {
+		r.render(c.off(f.Type.Pos()), c.off(f.Type.End()))
+		t := r.take()
+		for range max(1, len(f.Names)) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// signature returns a func type's parameter and result types without names, in source, as one
+// string and each parameter's type ("...T" for a variadic one) and each result's type.
 func (c *compiler) signature(ft *ast.FuncType) (sig string, params, results []string) {
 	each := func(fl *ast.FieldList) []string {
 		var out []string
@@ -206,9 +248,9 @@ func (c *compiler) classifyRedefinitions() {
 // classifyAssign decides whether a var unit that declares only globals the session has, each
 // with the same type, runs as an assignment, and records the types of the vars it declares.
 func (c *compiler) classifyAssign(u *unit) {
-	var names []string
+	var ids []*ast.Ident
 	var values []ast.Expr
-	var types []ast.Expr // the declared type of each name, or nil
+	var declared []ast.Expr // the declared type of each name, or nil
 	switch n := u.node.(type) {
 	case *ast.AssignStmt:
 		for _, l := range n.Lhs {
@@ -216,8 +258,8 @@ func (c *compiler) classifyAssign(u *unit) {
 			if id == nil {
 				return
 			}
-			names = append(names, id.Name)
-			types = append(types, nil)
+			ids = append(ids, id)
+			declared = append(declared, nil)
 		}
 		values = n.Rhs
 	case *ast.GenDecl:
@@ -226,8 +268,8 @@ func (c *compiler) classifyAssign(u *unit) {
 		}
 		vs := n.Specs[0].(*ast.ValueSpec)
 		for _, id := range vs.Names {
-			names = append(names, id.Name)
-			types = append(types, vs.Type)
+			ids = append(ids, id)
+			declared = append(declared, vs.Type)
 		}
 		values = vs.Values
 	default:
@@ -235,18 +277,22 @@ func (c *compiler) classifyAssign(u *unit) {
 	}
 	keys := map[string]string{}
 	same := true
-	for i, name := range names {
+	for i, id := range ids {
+		name := id.Name
 		if name == "_" {
 			continue
 		}
 		var k string
 		switch {
-		case types[i] != nil:
-			k = "T:" + c.canonical(types[i])
-		case len(values) == len(names):
+		case declared[i] != nil:
+			k = "T:" + c.canonical(declared[i])
+		case len(values) == len(ids):
 			k = c.typeKey(values[i])
 		case len(values) == 1:
 			k = c.resultKey(values[0], i)
+		}
+		if k == "" {
+			k = c.checkedKey(id)
 		}
 		if k == "" {
 			k = c.textKey(u, i)
@@ -316,6 +362,28 @@ func (c *compiler) typeKey(e ast.Expr) string {
 		return c.resultKey(e, 0)
 	}
 	return ""
+}
+
+// checkedKey names the type the type check found for a var the cell declares, when the source
+// doesn't show it (x := pkg.F(1)); "" when the check has none. Packages are named by their
+// paths: a key names one type.
+func (c *compiler) checkedKey(id *ast.Ident) string {
+	if !c.types.ok {
+		return ""
+	}
+	obj := c.types.info.Defs[id]
+	if obj == nil {
+		return ""
+	}
+	if _, _, ok := c.sessionType(obj.Type(), c.types.pkg); !ok {
+		return "" // not a type of package level: a local type, an invalid one
+	}
+	return "T:" + canonicalText(types.TypeString(obj.Type(), func(p *types.Package) string {
+		if p == c.types.pkg {
+			return ""
+		}
+		return p.Path()
+	}))
 }
 
 // resultKey names the type of result i of a call of a func of the session.
@@ -427,6 +495,11 @@ func (c *compiler) rewriteRefs(u *unit) {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			lits = append(lits, n)
+		case *ast.RangeStmt:
+			// A range over a func calls it (rangefunc.go): no value to forward.
+			if f, ok := ast.Unparen(n.X).(*ast.Ident); ok && c.rangeFuncs[n] != nil {
+				callees[f] = true
+			}
 		case *ast.CallExpr:
 			switch f := ast.Unparen(n.Fun).(type) {
 			case *ast.Ident:
@@ -450,7 +523,9 @@ func (c *compiler) rewriteRefs(u *unit) {
 		return inner != nil, inner != nil && called[inner]
 	}
 	fd, _ := u.node.(*ast.FuncDecl)
-	method := fd != nil && fd.Recv != nil
+	// A method, or a generic func, whose instances yaegi keeps: code that can't be compiled
+	// again.
+	fixed := fd != nil && (fd.Recv != nil || fd.Type.TypeParams != nil)
 	// Declarations keep all they use; statements (and a renamed main or init, called once) what
 	// their func literals use.
 	code := u.kind == declUnit && u.call == ""
@@ -463,10 +538,10 @@ func (c *compiler) rewriteRefs(u *unit) {
 		if fv := c.funcVarOf(id.Name); fv != nil {
 			switch {
 			case !callees[id]:
-				c.replace(id, genAt(c.off(id.Pos()), fv.Forward))
+				c.forwards = append(c.forwards, id) // finishFuncVars writes the forwarder
 				via[id.Name] = true
 				return
-			case lit || method:
+			case lit || fixed:
 				c.replace(id, genAt(c.off(id.Pos()), fv.Var))
 				via[id.Name] = true
 				return
@@ -493,6 +568,8 @@ func (c *compiler) unitOf(u *unit, src string) *Unit {
 			out.Kind, out.Name = MethodUnit, recvTypeName(n.Recv)+"."+n.Name.Name
 		case u.call != "":
 			out.Kind, out.Name, out.Names = StmtUnit, "", nil // a renamed main or init, called once
+		case n.Type.TypeParams != nil:
+			out.Kind = GenericUnit
 		default:
 			out.Kind, out.Src = FuncUnit, src
 			if u.funcVar != nil {
@@ -530,7 +607,9 @@ func (e *Env) recordRedefinitions(d Defs) {
 		e.Gens[g]++
 		if !slices.Contains(d.Funcs, g) {
 			delete(e.Funcs, g)
-			delete(e.FuncVars, g)
+		}
+		if _, ok := d.FuncVars[g]; !ok {
+			delete(e.FuncVars, g) // not a func, or a generic one: no var follows it
 		}
 		if _, ok := d.VarTypes[g]; !ok {
 			delete(e.VarTypes, g)

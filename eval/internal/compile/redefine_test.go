@@ -65,6 +65,27 @@ func TestFuncVars(t *testing.T) {
 	}
 }
 
+// A func var's type and forwarder have the func's types as its declaration renders them: an
+// iterator type as its func type, a name of an interpreted package in its compiled source.
+func TestFuncVarTypesRewritten(t *testing.T) {
+	env := testEnv()
+	env.Imports["iter"] = "iter"
+	compileAndRecord(t, env, 1, "func count(n int) iter.Seq[int] { return func(yield func(int) bool) {} }")
+	fv := env.FuncVars["count"]
+	if want := "func(int) (func(func(int) bool))"; fv.Type != want {
+		t.Errorf("the var's type is %q, want %q", fv.Type, want)
+	}
+	if want := "func(_gkP0 int) (func(func(int) bool)) { return _gkV_count(_gkP0) }"; fv.Forward != want {
+		t.Errorf("the forwarder is %q, want %q", fv.Forward, want)
+	}
+	got := plain(compileAndRecord(t, env, 2, "type T int\nc := count\nfunc (T) Seq() iter.Seq[int] { return count(2) }"))
+	for _, w := range []string{"c := func(_gkP0 int) (func(func(int) bool)) { return _gkV_count(_gkP0) }", "return _gkV_count(2)"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("the calling cell lacks %q:\n%s", w, got)
+		}
+	}
+}
+
 func TestVarsAssignedAgain(t *testing.T) {
 	env := testEnv()
 	env.Imports["time"] = "time"

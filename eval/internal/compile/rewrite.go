@@ -37,7 +37,10 @@ func (c *compiler) rewrite() {
 			case *ast.GoStmt:
 				c.rewriteGo(n)
 			case *ast.RangeStmt:
-				if !c.rewriteRangeInt(n) {
+				if c.rangeFuncs[n] != nil {
+					break // rewriteRangeFuncs
+				}
+				if !c.rewriteRangeInt(n) && !c.rewriteRangeIntTyped(n) {
 					c.rewriteRangeVars(n)
 					u.ranges = append(u.ranges, c.rangeNote(n))
 				}
@@ -108,33 +111,10 @@ func (c *compiler) rewriteDefer(d *ast.DeferStmt) {
 // passes a closure making the call to the runtime's function (rtCall is "Go(pos, " or "Defer(").
 func (c *compiler) deferredCall(call *ast.CallExpr, rtCall string) []part {
 	parts := []part{gen("{ ")}
-	args := make([]part, len(call.Args))
-	for i, a := range call.Args {
-		if c.isStable(a) {
-			args[i] = c.ref(a)
-			continue
-		}
-		name := fmt.Sprintf("_gkA%d", i)
-		parts = append(parts, gen("%s := ", name), c.ref(a), gen("; "))
-		args[i] = genAt(c.off(a.Pos()), name) // a message about the argument points at it
-	}
-	fun := c.ref(call.Fun)
-	if c.needsFuncCopy(call.Fun) {
-		parts = append(parts, gen("_gkM := "), fun, gen("; "))
-		fun = genAt(c.off(call.Fun.Pos()), "_gkM")
-	}
-	parts = append(parts, gen("%s.%sfunc() func() { return func() { ", RuntimeName, rtCall), fun, gen("("))
-	for i, a := range args {
-		if i > 0 {
-			parts = append(parts, gen(", "))
-		}
-		parts = append(parts, a)
-	}
-	if call.Ellipsis.IsValid() {
-		parts = append(parts, gen("..."))
-	}
-	parts = append(parts, gen(") } }()) }"))
-	return parts
+	closure := c.callClosure(call, &parts)
+	parts = append(parts, gen("%s.%s", RuntimeName, rtCall))
+	parts = append(parts, closure...)
+	return append(parts, gen(") }"))
 }
 
 // rewriteSelectBranches puts a labeled break or continue that is a statement of a select case
