@@ -82,6 +82,35 @@ def duration(pattern, text):
     return ms(m.group(1))
 
 
+def fails_on_purpose(cell):
+    """Whether a code cell ends in an error on purpose (tagged raises-exception: Run All goes on)."""
+    return "raises-exception" in cell.metadata.get("tags", [])
+
+
+def errors(cell):
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def picture(cell):
+    """The bundle of the one picture a cell shows (a timeline): SVG, the PNG beside it, text."""
+    bundles = [o.data for o in cell.outputs
+               if o.output_type in ("execute_result", "display_data") and "image/svg+xml" in o.data]
+    assert len(bundles) == 1, f"cell {cell.id}: {len(bundles)} pictures"
+    b = bundles[0]
+    assert base64.b64decode(b["image/png"])[:8] == PNG_MAGIC, f"cell {cell.id}: no PNG beside the SVG"
+    return b
+
+
+def arrows(bundle):
+    """The messages a timeline's SVG draws as arrows: (from, to, sent ms, received ms), by send."""
+    found = re.findall(r'<g class="message" data-from="([^"]*)" data-to="([^"]*)" '
+                       r'data-sent-ms="([\d.]+)" data-received-ms="([\d.]+)"', bundle["image/svg+xml"])
+    return sorted(((f, t, float(s), float(r)) for f, t, s, r in found), key=lambda m: m[2])
+
+
 def prints(src):
     """Whether a cell shows something: it prints at its top level, or ends in an expression."""
     lines = src.rstrip().split("\n")
@@ -102,7 +131,8 @@ def test_valid_nbformat_with_clean_metadata(lang, stem):
     assert nb.metadata["language_info"]["codemirror_mode"] == "go"
     for c in nb.cells:
         assert re.fullmatch(r"\d\d-[a-z0-9-]+", c.id), c.id
-        assert c.metadata == {}, (c.id, c.metadata)
+        assert c.metadata == {} or (c.cell_type == "code" and c.metadata == {"tags": ["raises-exception"]}), \
+            (c.id, c.metadata)
     raw = path(lang, stem).read_text()
     for leak in ("/work/", "/home/", "/tmp/", '"execution"', "iopub."):
         assert leak not in raw, f"{leak} in {lang}/{stem}"
@@ -121,7 +151,10 @@ def test_same_cells_and_code_in_both_languages(stem):
 @pytest.mark.parametrize("lang,stem", ALL)
 def test_saved_with_outputs(lang, stem):
     for c in code_cells(read(lang, stem)):
-        assert not any(o.output_type == "error" for o in c.outputs), c.source
+        if fails_on_purpose(c):
+            assert len(errors(c)) == 1, f"cell {c.id} of {lang}/{stem} is tagged to fail, and its saved run didn't"
+        else:
+            assert not errors(c), c.source
         if prints(c.source):
             assert c.outputs, f"no saved output for cell {c.id} of {lang}/{stem}"
             assert c.execution_count, c.id
@@ -134,8 +167,8 @@ def test_notebooks_are_built_from_their_sources():
     assert {f"{lang}/{stem}" for lang, stem in built} == {f"{lang}/{stem}" for lang, stem in ALL}
     for (lang, stem), (_, nb) in built.items():
         saved = read(lang, stem)
-        assert [(c.id, c.cell_type, c.source) for c in nb.cells] == \
-               [(c.id, c.cell_type, c.source) for c in saved.cells], f"{lang}/{stem}: run notebooks/lessons.py"
+        assert [(c.id, c.cell_type, c.source, c.metadata) for c in nb.cells] == \
+               [(c.id, c.cell_type, c.source, c.metadata) for c in saved.cells], f"{lang}/{stem}: run notebooks/lessons.py"
         for new, old in zip(nb.cells, saved.cells):
             assert new.get("attachments") == old.get("attachments"), \
                 f"{lang}/{stem} cell {new.id}: its picture changed; run notebooks/lessons.py"
@@ -147,7 +180,7 @@ def test_pictures_are_pngs_of_their_language():
         for cell in read(lang, stem).cells:
             for name, bundle in cell.get("attachments", {}).items():
                 png = base64.b64decode(bundle["image/png"])
-                assert png[:8] == b"\x89PNG\r\n\x1a\n", (lang, stem, name)
+                assert png[:8] == PNG_MAGIC, (lang, stem, name)
                 assert f"(attachment:{name})" in cell.source
                 svg = (HERE / "pictures" / lang / name).with_suffix(".svg").read_text()
                 assert bool(HANGUL.search(svg)) == (lang == "ko"), f"{lang}/{name}: labels in the wrong language"
@@ -251,6 +284,20 @@ def test_builder_force_drops_edits(workspace):
     assert next(c for c in nb.cells if c.id == "01-one").source == "twoGoroutines(1)"
 
 
+def test_builder_writes_tags_and_refuses_unknown_ones(workspace):
+    nb = nbformat.read(str(workspace / "en" / "04-thread-vs-process.ipynb"), as_version=4)
+    assert next(c for c in nb.cells if c.id == "04-race").metadata == {"tags": ["raises-exception"]}
+    p = workspace / "source" / "ko" / "04-thread-vs-process.md"
+    p.write_text(p.read_text().replace("cell=04-race tags=raises-exception", "cell=04-race tags=raises-exeption"))
+    r = builder(workspace)
+    assert r.returncode == 1
+    assert "04-thread-vs-process.md:" in r.stderr and "unknown tag 'raises-exeption'" in r.stderr, r.stderr
+    p.write_text(p.read_text().replace("cell=04-race tags=raises-exeption", "cell=04-race"))
+    r = builder(workspace)
+    assert r.returncode == 1
+    assert "04-thread-vs-process: the English and Korean sources have different cells" in r.stderr, r.stderr
+
+
 def test_builder_reports_code_that_differs_between_languages(workspace):
     p = workspace / "source" / "ko" / "02-sync-vs-async.md"
     p.write_text(p.read_text().replace('{"users", 300 * time.Millisecond}', '{"users", 310 * time.Millisecond}'))
@@ -288,18 +335,27 @@ def run(lang, stem):
         nb = read(lang, stem)
         for c in code_cells(nb):
             c.outputs = []
-        NotebookClient(nb, timeout=60, kernel_name="gokernel",
+        # A compiled cell may take minutes the first time on a fresh machine (lessons.cell_timeout).
+        NotebookClient(nb, timeout_func=lessons.cell_timeout, kernel_name="gokernel",
                        resources={"metadata": {"path": str(HERE / lang)}}).execute()
         _runs[key] = nb
     return {c.id: text_of(c) for c in code_cells(_runs[key])}
+
+
+def cell(lang, stem, cell_id):
+    """A code cell of the notebook as run(lang, stem) ran it, with its outputs."""
+    return next(c for c in code_cells(_runs[(lang, stem)]) if c.id == cell_id)
 
 
 @pytest.mark.parametrize("lang,stem", ALL)
 def test_executes_without_error(kernelspec, lang, stem):
     run(lang, stem)
     for c in code_cells(_runs[(lang, stem)]):
-        errors = [o for o in c.outputs if o.output_type == "error"]
-        assert not errors, f"{c.id}: {errors[0].ename}: {errors[0].evalue}"
+        errs = errors(c)
+        if fails_on_purpose(c):  # and the cells after it ran (nbclient goes on past it, as Run All does)
+            assert len(errs) == 1, f"{c.id} is tagged raises-exception, and it ended with {len(errs)} errors"
+        else:
+            assert not errs, f"{c.id}: {errs[0].ename}: {errs[0].evalue}"
         if prints(c.source):
             assert c.outputs, c.id
 
@@ -381,6 +437,26 @@ def test_04_shared_memory_copies_pids_pipes_and_costs(kernelspec, lang):
     assert number(r"GOMAXPROCS\(1\): 4 additions, counter: (\d+)", out["04-interleave"]) < 4
     for how in ("with a mutex", "with atomic.Int64", "by communicating"):
         assert number(how + r": (\d+)", out["04-fix"]) == expected
+    # The race detector, on countUnsafely of the lost-update cell: its report names that
+    # cell's read and write of counter, and the cell ends in the error it is tagged for.
+    lost, race = (cell(lang, "04-thread-vs-process", i) for i in ("04-lost", "04-race"))
+    report = out["04-race"]
+    assert "WARNING: DATA RACE" in report, report
+    errs = errors(race)
+    assert len(errs) == 1 and errs[0].ename == "DataRace", errs
+    assert re.fullmatch(r"the race detector found \d+ data races?", errs[0].evalue), errs[0].evalue
+    lines = lost.source.split("\n")
+    read_at = next(i for i, l in enumerate(lines, 1) if l.strip() == "v := counter")
+    write_at = next(i for i, l in enumerate(lines, 1) if l.strip() == "counter = v + 1")
+    accesses = re.findall(r"^(?:Previous )?(?:[Rr]ead|[Ww]rite) at \S+ by goroutine \d+:\n +\S+\n +cell\[(\d+)\]:(\d+) +(.*)$",
+                          report, re.M)
+    named = {(int(c), int(n), code.strip()) for c, n, code in accesses}
+    want = {(lost.execution_count, read_at, "v := counter"), (lost.execution_count, write_at, "counter = v + 1")}
+    assert want <= named <= want, (named, want, report)  # the learner's two lines, and only those
+    fixed = out["04-race-fixed"]  # the same check on the three fixes: no report
+    assert "DATA RACE" not in fixed and not errors(cell(lang, "04-thread-vs-process", "04-race-fixed")), fixed
+    for how in ("with a mutex", "with atomic.Int64", "by communicating"):
+        assert number(how + r": (\d+)", fixed) == expected
     child = out["04-child"]
     me = number(r"parent: my PID is (\d+)", child)
     assert number(r"child: my PID is (\d+)", child) != me
