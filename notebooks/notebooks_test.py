@@ -155,6 +155,9 @@ def test_saved_with_outputs(lang, stem):
             assert len(errors(c)) == 1, f"cell {c.id} of {lang}/{stem} is tagged to fail, and its saved run didn't"
         else:
             assert not errors(c), c.source
+        for o in c.outputs:  # a picture survives an untrusted notebook: a PNG beside each SVG
+            if "image/svg+xml" in o.get("data", {}):
+                assert base64.b64decode(o.data.get("image/png", ""))[:8] == PNG_MAGIC, (lang, stem, c.id)
         if prints(c.source):
             assert c.outputs, f"no saved output for cell {c.id} of {lang}/{stem}"
             assert c.execution_count, c.id
@@ -610,7 +613,7 @@ def test_07_analogies_act_out_what_they_say(kernelspec, lang):
     assert all(f"{n}{p}" in table for n in ("Ana", "Ben", "Cho") for p in range(1, 5))
     assert number(r"tables in use at once: ([\d.]+)", table) <= 1.25
     one, many = re.findall(r"tables: (\d+), time: (\S+), tables in use at once: ([\d.]+)", out["07-tables"])
-    if float(many[2]) >= 1.5:
+    if float(many[2]) >= 1.7 * float(one[2]):  # one pair of runs, held to its CPUs busy (as in lesson 1)
         assert ms(many[1]) < 0.8 * ms(one[1]), out["07-tables"]
     assert duration(r"coffee and toast after (\S+)", out["07-counter"]) >= 240
     asking = out["07-asking"]
