@@ -69,28 +69,10 @@ async function markdownPictures(lab) {
   return pictures;
 }
 
-// Every rendered PNG output of the current notebook, scrolled into view: its size on the
-// screen and whether the picture decoded.
-async function pngPictures(lab) {
-  const outputs = lab.page.locator('.jp-Notebook .jp-OutputArea-output[data-mime-type="image/png"]');
-  const pictures = [];
-  for (const output of await outputs.all()) {
-    await output.scrollIntoViewIfNeeded();
-    const img = output.locator('img');
-    await img.waitFor({ state: 'visible', timeout: 10_000 });
-    await lab.page.waitForFunction((el) => el.complete, await img.elementHandle(), { timeout: 10_000 });
-    pictures.push(await img.evaluate((el) => ({
-      width: el.getBoundingClientRect().width, height: el.getBoundingClientRect().height,
-      naturalWidth: el.naturalWidth, src: el.src.slice(0, 30),
-    })));
-  }
-  return pictures;
-}
-
-// Every rendered SVG output of the current notebook, scrolled into view: its size on the
-// screen and whether the picture decoded.
-async function svgPictures(lab) {
-  const outputs = lab.page.locator('.jp-Notebook .jp-OutputArea-output[data-mime-type="image/svg+xml"]');
+// Every rendered output of the current notebook shown as mime (image/png, image/svg+xml),
+// scrolled into view: its size on the screen and whether the picture decoded.
+async function outputPictures(lab, mime) {
+  const outputs = lab.page.locator(`.jp-Notebook .jp-OutputArea-output[data-mime-type="${mime}"]`);
   const pictures = [];
   for (const output of await outputs.all()) {
     await output.scrollIntoViewIfNeeded();
@@ -159,7 +141,7 @@ describe('gokernel in JupyterLab in Chromium', { timeout: 1_500_000 }, () => {
           // Untrusted, JupyterLab renders no SVG: each timeline shows as the PNG beside it.
           const rendered = await lab.renderedOutputs();
           assert.deepEqual(rendered.filter((o) => o.mime === 'image/svg+xml'), [], 'no SVG rendered untrusted');
-          const pictures = await pngPictures(lab);
+          const pictures = await outputPictures(lab, 'image/png');
           assert.equal(pictures.length, want, `the ${want} saved timelines show as pictures: ${JSON.stringify(rendered.map((o) => o.mime))}`);
           for (const p of pictures) {
             assert.ok(p.src.startsWith('data:image/png'), `a PNG: ${JSON.stringify(p)}`);
@@ -234,7 +216,7 @@ describe('gokernel in JupyterLab in Chromium', { timeout: 1_500_000 }, () => {
           assert.ok(cells.every((c) => c.trusted), 'cells are trusted after running');
           const runSVG = cells.reduce((n, c) => n + svgCount(c.outputs), 0);
           if (savedSVG > 0) assert.ok(runSVG > 0, `the saved lesson has ${savedSVG} SVG outputs, the run none`);
-          const pictures = await svgPictures(lab);
+          const pictures = await outputPictures(lab, 'image/svg+xml');
           assert.equal(pictures.length, runSVG, 'each SVG output is rendered as SVG');
           for (const p of pictures) {
             assert.ok(p.naturalWidth > 0 && p.width > 100 && p.height > 40, `a timeline too small to read: ${JSON.stringify(p)}`);
