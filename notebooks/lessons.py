@@ -7,6 +7,9 @@ A source is Markdown. Each cell starts with a marker line:
 
     <!-- cell: 01-intro -->        a Markdown cell, up to the next marker
     ```go cell=01-setup            a code cell, up to the closing ```
+    ```go cell=04-race tags=raises-exception
+                                   a code cell that ends in an error on purpose: Run All
+                                   (JupyterLab, nbclient) goes on past it
 
 The id after the marker is the notebook cell's id. Both languages have the same cells,
 in the same order, with the same code. A Markdown cell's image `![text](../../pictures/
@@ -50,8 +53,23 @@ LANGUAGE_INFO = {
     "nbconvert_exporter": "script",
 }
 
+# How long a cell may run when a notebook is executed (run.py, the tests) before it counts as
+# hung. A compiled cell's first build, with an empty Go build cache (a fresh machine), compiles
+# the standard library and the notebook packages first: for -race, all of it instrumented.
+CELL_TIMEOUT = 60
+BUILD_TIMEOUT = 300
+
+
+def cell_timeout(cell):
+    """nbclient's timeout_func: seconds the cell may take."""
+    return BUILD_TIMEOUT if re.match(r"\s*%%compile\b", cell.source) else CELL_TIMEOUT
+
+
 MD_MARKER = re.compile(r"^<!-- cell: ([A-Za-z0-9_-]{1,64}) -->$")
-CODE_MARKER = re.compile(r"^```go cell=([A-Za-z0-9_-]{1,64})$")
+CODE_MARKER = re.compile(r"^```go cell=([A-Za-z0-9_-]{1,64})(?: tags=(\S+))?$")
+# Cell tags a code cell may carry. raises-exception: the cell fails on purpose, and front ends
+# that run every cell (JupyterLab's Run All, nbclient) carry on past its error.
+TAGS = ("raises-exception",)
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+\.svg)\)")
 
 
@@ -67,6 +85,11 @@ class Cell:
     line: int  # of the marker, 1-based
     body: tuple  # (first, last) 0-based line indices of the body in the file, last exclusive
     pictures: dict = field(default_factory=dict)  # attachment name -> SVG path
+    tags: tuple = ()  # a code cell's tags (TAGS)
+
+    def metadata(self):
+        """The notebook cell's metadata: its tags, if any."""
+        return {"tags": list(self.tags)} if self.tags else {}
 
 
 def source_path(lang, stem):
@@ -103,7 +126,11 @@ def parse(path):
             src = "\n".join(lines[i + 1:j])
             if not src.strip():
                 fail(i, f"code cell {code.group(1)} is empty")
-            cells.append(Cell(code.group(1), "code", src, i + 1, (i + 1, j)))
+            tags = tuple(code.group(2).split(",")) if code.group(2) else ()
+            for t in tags:
+                if t not in TAGS:
+                    fail(i, f"code cell {code.group(1)}: unknown tag {t!r} (known: {', '.join(TAGS)})")
+            cells.append(Cell(code.group(1), "code", src, i + 1, (i + 1, j), tags=tags))
             i = j + 1
         elif md:
             j = i + 1
@@ -160,11 +187,11 @@ def check_languages(stem, by_lang):
     """Both languages have the same cells in the same order, and the same code."""
     en, ko = by_lang["en"], by_lang["ko"]
     problems = []
-    shape = lambda cells: [(c.id, c.kind) for c in cells]
+    shape = lambda cells: [(c.id, c.kind, c.tags) for c in cells]
     if shape(en) != shape(ko):
         for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=shape(en), b=shape(ko)).get_opcodes():
             if op != "equal":
-                problems.append(f"  en {[i for i, _ in shape(en)[a1:a2]]} vs ko {[i for i, _ in shape(ko)[b1:b2]]}")
+                problems.append(f"  en {[s for s in shape(en)[a1:a2]]} vs ko {[s for s in shape(ko)[b1:b2]]}")
         return [f"{stem}: the English and Korean sources have different cells:"] + problems
     for a, b in zip(en, ko):
         if a.kind == "code" and a.source != b.source:
@@ -181,7 +208,7 @@ def notebook(cells, path, render=True):
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
     for c in cells:
         if c.kind == "code":
-            nb.cells.append(nbformat.v4.new_code_cell(c.source, id=c.id))
+            nb.cells.append(nbformat.v4.new_code_cell(c.source, id=c.id, metadata=c.metadata()))
             continue
         cell = nbformat.v4.new_markdown_cell(c.source, id=c.id)
         if c.pictures:
@@ -401,11 +428,11 @@ def main(argv):
 
 
 def unchanged(path, nb):
-    """Whether the notebook at path has nb's cells, pictures and metadata already."""
+    """Whether the notebook at path has nb's cells, pictures, tags and metadata already."""
     if not path.is_file():
         return False
     old = nbformat.read(str(path), as_version=4)
-    cells = lambda n: [(c.get("id"), c.cell_type, c.source, c.get("attachments")) for c in n.cells]
+    cells = lambda n: [(c.get("id"), c.cell_type, c.source, c.get("attachments"), c.metadata) for c in n.cells]
     return cells(old) == cells(nb) and old.metadata == nb.metadata
 
 

@@ -237,6 +237,15 @@ export async function launchChromium(profileDir) {
 const KNOWN_CONSOLE_ERRORS = [
   /\/api\/me\b/,
   /\/api\/events\/subscribe\b/,
+  // A Markdown cell's picture is an attachment (attachment:NAME.png): JupyterLab puts the
+  // rendered HTML in the page before it swaps that address for the picture's data, and the
+  // browser logs its try at the first one. (lab.test.mjs checks that the pictures show.)
+  /net::ERR_UNKNOWN_URL_SCHEME attachment:/,
+  // JupyterLab's outputs turn path-like words into links to files the server has (the
+  // race detector's hint "use sync/atomic"): it asks the server, and the browser logs
+  // each 404 answer for a word that is no file.
+  /\/api\/resolvePath\?path=/,
+  /\/api\/contents\/[^?]*\?content=0&hash=0&/,
 ];
 
 // A page of our JupyterLab; console errors and page errors are kept for the test to check.
@@ -380,7 +389,9 @@ export class Lab {
   // The current notebook's cells as the model holds them.
   async cells() {
     return this.page.evaluate(() => window.jupyterapp.shell.currentWidget.content.widgets.map((c) => ({
+      id: c.model.id,
       type: c.model.type,
+      tags: c.model.getMetadata('tags') ?? [],
       source: c.model.sharedModel.getSource(),
       executionCount: c.model.type === 'code' ? c.model.executionCount : null,
       trusted: c.model.trusted,
@@ -458,6 +469,17 @@ export class Lab {
     await this.menu('Settings', 'Theme', name);
     await this.page.waitForFunction((n) => document.body.dataset.jpThemeName === n &&
       !document.querySelector('#jupyterlab-splash'), name, { timeout: 30_000, polling: 50 });
+  }
+
+  // Scrolls the cell with the given id into the middle of the window (its output, if it has
+  // one) and returns its index.
+  async showCell(id) {
+    const index = (await this.cells()).findIndex((c) => c.id === id);
+    if (index < 0) throw new Error(`no cell ${id} in ${JSON.stringify((await this.kernelState()).path)}`);
+    const cell = this.page.locator('.jp-Notebook .jp-Cell').nth(index);
+    await cell.scrollIntoViewIfNeeded();
+    await cell.evaluate((el) => (el.querySelector('.jp-OutputArea-output') ?? el).scrollIntoView({ block: 'center' }));
+    return index;
   }
 
   // Rendered outputs of the current notebook, as a learner sees them: for each output of

@@ -1,5 +1,6 @@
-// gokernel in our JupyterLab, in Debian's Chromium: every lesson run from the Run menu,
-// Go highlighting, the launcher's logo, Tab and Shift-Tab, the progress bar, the stop
+// gokernel in our JupyterLab, in Debian's Chromium: every lesson run from the Run menu
+// (past the cell that fails on purpose), every saved lesson's timelines shown before it
+// runs (untrusted), Go highlighting, the launcher's logo, Tab and Shift-Tab, the progress bar, the stop
 // button, a crashing cell, Restart Kernel, and the light and dark themes.
 //
 // The server is our gokernel_lab on Debian's jupyter_server 1.23, on loopback, under a
@@ -40,11 +41,38 @@ after(async () => {
 
 const svgCount = (outputs) => outputs.filter((o) => o.data?.['image/svg+xml']).length;
 const usesProgress = (source) => /"gokernel\/progress"/.test(source);
+const failsOnPurpose = (cell) => (cell.tags ?? cell.metadata?.tags ?? []).includes('raises-exception');
 
-// Every rendered SVG output of the current notebook, scrolled into view: its size on the
-// screen and whether the picture decoded.
-async function svgPictures(lab) {
-  const outputs = lab.page.locator('.jp-Notebook .jp-OutputArea-output[data-mime-type="image/svg+xml"]');
+// Cells whose saved outputs are shown in docs/ (copied from lab/test-output): a timeline
+// with arrows, timelines on one time axis, the race detector's report.
+const SHOWN = {
+  'en/01-concurrency-vs-parallelism.ipynb': '01-all',
+  'en/05-coroutine.ipynb': '05-ping-pong',
+  'ko/05-coroutine.ipynb': '05-ping-pong',
+  'en/06-how-they-relate.ipynb': '06-four-one',
+  'ko/06-how-they-relate.ipynb': '06-four-one',
+};
+const shotName = (rel) => rel.replace(/\.ipynb$/, '').replace(/^(\w+)\/(\d+)-.*/, '$2-$1');
+
+// Every picture of a Markdown cell of the current notebook (the lessons' pictures are
+// attachments), scrolled into view: its size on the screen and whether it decoded.
+async function markdownPictures(lab) {
+  const images = lab.page.locator('.jp-Notebook .jp-MarkdownCell .jp-RenderedMarkdown img');
+  const pictures = [];
+  for (const img of await images.all()) {
+    await img.scrollIntoViewIfNeeded();
+    await lab.page.waitForFunction((el) => el.complete && !el.src.startsWith('attachment:'), await img.elementHandle(), { timeout: 10_000 });
+    pictures.push(await img.evaluate((el) => ({
+      width: el.getBoundingClientRect().width, naturalWidth: el.naturalWidth, src: el.src.slice(0, 30), alt: el.alt.slice(0, 40),
+    })));
+  }
+  return pictures;
+}
+
+// Every rendered output of the current notebook shown as mime (image/png, image/svg+xml),
+// scrolled into view: its size on the screen and whether the picture decoded.
+async function outputPictures(lab, mime) {
+  const outputs = lab.page.locator(`.jp-Notebook .jp-OutputArea-output[data-mime-type="${mime}"]`);
   const pictures = [];
   for (const output of await outputs.all()) {
     await output.scrollIntoViewIfNeeded();
@@ -93,6 +121,50 @@ describe('gokernel in JupyterLab in Chromium', { timeout: 1_500_000 }, () => {
     });
   });
 
+  // Before any lesson runs here: a notebook saved by this server would be trusted.
+  test('every saved lesson shows its pictures before it runs (untrusted: timelines as PNGs)', async (t) => {
+    const { lab } = S;
+    const withTimelines = S.lessons.filter((rel) => svgCount(readNotebook(S.ws.root, rel).cells.flatMap((c) => c.outputs ?? [])) > 0);
+    for (const lang of ['en', 'ko']) {
+      assert.ok(withTimelines.filter((rel) => rel.startsWith(`${lang}/`)).length >= 5, `lessons with timelines in ${lang}: ${withTimelines}`);
+    }
+    for (const rel of S.lessons) {
+      await t.test(rel, async (tt) => {
+        await lab.diagnosed(`untrusted-${rel.replace(/[/.]/g, '_')}`, async () => {
+          const saved = readNotebook(S.ws.root, rel);
+          const want = saved.cells.reduce((n, c) => n + svgCount(c.outputs ?? []), 0);
+          const wantDrawn = saved.cells.reduce((n, c) => n + Object.keys(c.attachments ?? {}).length, 0);
+          await lab.openFromFileBrowser(rel);
+          const cells = (await lab.cells()).filter((c) => c.type === 'code');
+          assert.ok(cells.every((c) => !c.trusted), 'a lesson opened from a file is untrusted');
+          assert.ok(cells.some((c) => c.outputs.length > 0), 'and shows its saved outputs');
+          // Untrusted, JupyterLab renders no SVG: each timeline shows as the PNG beside it.
+          const rendered = await lab.renderedOutputs();
+          assert.deepEqual(rendered.filter((o) => o.mime === 'image/svg+xml'), [], 'no SVG rendered untrusted');
+          const pictures = await outputPictures(lab, 'image/png');
+          assert.equal(pictures.length, want, `the ${want} saved timelines show as pictures: ${JSON.stringify(rendered.map((o) => o.mime))}`);
+          for (const p of pictures) {
+            assert.ok(p.src.startsWith('data:image/png'), `a PNG: ${JSON.stringify(p)}`);
+            assert.ok(p.naturalWidth > 0 && p.width > 100 && p.height > 40, `a timeline too small to read: ${JSON.stringify(p)}`);
+          }
+          // The Markdown cells' pictures (attachments) show too.
+          const drawn = await markdownPictures(lab);
+          assert.equal(drawn.length, wantDrawn, `the ${wantDrawn} pictures of the Markdown cells show`);
+          for (const p of drawn) {
+            assert.ok(p.src.startsWith('data:image/png') && p.naturalWidth > 0 && p.width > 100, `a picture that didn't show: ${JSON.stringify(p)}`);
+          }
+          if (SHOWN[rel]) {
+            await lab.showCell(SHOWN[rel]);
+            await lab.screenshot(`lab-untrusted-${shotName(rel)}`);
+          }
+          tt.diagnostic(`${pictures.length} timelines and ${drawn.length} pictures shown untrusted`);
+          await lab.closeAndShutdown();
+          assert.deepEqual(lab.takeErrors(), [], 'browser errors');
+        });
+      });
+    }
+  });
+
   test('every lesson, English and Korean, runs from Run > Run All Cells', async (t) => {
     const { lab } = S;
     assert.ok(S.lessons.some((l) => l.startsWith('en/')) && S.lessons.some((l) => l.startsWith('ko/')),
@@ -123,14 +195,28 @@ describe('gokernel in JupyterLab in Chromium', { timeout: 1_500_000 }, () => {
           for (let i = 1; i < counts.length; i++) {
             assert.ok(counts[i] > counts[i - 1], `execution counts increase down the page: ${counts}`);
           }
-          const errors = cells.flatMap((c) => c.outputs.filter((o) => o.output_type === 'error').map(outputText));
-          assert.deepEqual(errors, [], 'no cell ends in an error');
+          // The counts above went on past a cell that fails on purpose: Run All didn't stop there.
+          const errors = cells.filter((c) => !failsOnPurpose(c))
+            .flatMap((c) => c.outputs.filter((o) => o.output_type === 'error').map(outputText));
+          assert.deepEqual(errors, [], 'no cell ends in an error, but those tagged raises-exception');
+          for (const c of cells.filter(failsOnPurpose)) {
+            const err = c.outputs.filter((o) => o.output_type === 'error');
+            assert.equal(err.length, 1, `the cell tagged raises-exception ends in its error: ${JSON.stringify(c.outputs).slice(0, 300)}`);
+            if (/%%compile -race/.test(c.source)) {
+              assert.match(outputText(err[0]), /^DataRace: the race detector found/, 'the race detector says what it found');
+              assert.match(c.outputs.map(outputText).join(''), /WARNING: DATA RACE\n/, 'and shows its report');
+              if (rel.startsWith('en/')) {
+                await lab.showCell(c.id);
+                await lab.screenshot(`lab-race-report-${shotName(rel)}`);
+              }
+            }
+          }
 
           // Outputs made in this session are trusted: the timelines show as pictures.
           assert.ok(cells.every((c) => c.trusted), 'cells are trusted after running');
           const runSVG = cells.reduce((n, c) => n + svgCount(c.outputs), 0);
           if (savedSVG > 0) assert.ok(runSVG > 0, `the saved lesson has ${savedSVG} SVG outputs, the run none`);
-          const pictures = await svgPictures(lab);
+          const pictures = await outputPictures(lab, 'image/svg+xml');
           assert.equal(pictures.length, runSVG, 'each SVG output is rendered as SVG');
           for (const p of pictures) {
             assert.ok(p.naturalWidth > 0 && p.width > 100 && p.height > 40, `a timeline too small to read: ${JSON.stringify(p)}`);

@@ -3,12 +3,13 @@
 //
 //	go run ./notebooks/cellfmt [-w] notebooks/source/*/*.md
 //
-// A code cell starts at a line "```go cell=ID" and ends at the next line "```". A cell is
+// A code cell starts at a line "```go cell=ID" (which may go on with " tags=...") and ends at the next line "```". A cell is
 // not a Go file: it mixes imports, declarations and statements at its top level. cellfmt
 // splits it at the lines where a top-level item starts, formats each run of declarations
 // as a file and each run of statements as a list of statements (with [format.Source],
 // which accepts both), and joins them again with one blank line or none
-// between, as the cell had. It exits with status 1 when a cell is not formatted (or
+// between, as the cell had. A magic line at the top of a cell, such as "%%compile -race",
+// is kept as it is and the Go below it formatted. It exits with status 1 when a cell is not formatted (or
 // doesn't parse), naming the file, line and cell.
 package main
 
@@ -24,7 +25,7 @@ import (
 	"strings"
 )
 
-var codeMarker = regexp.MustCompile("^```go cell=([A-Za-z0-9_-]+)$")
+var codeMarker = regexp.MustCompile("^```go cell=([A-Za-z0-9_-]+)(?: tags=\\S+)?$")
 
 func main() {
 	write := flag.Bool("w", false, "rewrite the cells of the files in place")
@@ -122,8 +123,16 @@ type item struct {
 	decl       bool
 }
 
-// Cell returns src formatted as gofmt would format it.
+// Cell returns src formatted as gofmt would format it, below its magic line, if any.
 func Cell(src string) (string, error) {
+	if strings.HasPrefix(src, "%") {
+		magic, rest, _ := strings.Cut(src, "\n")
+		if strings.TrimSpace(rest) == "" {
+			return magic, nil
+		}
+		got, err := Cell(rest)
+		return magic + "\n" + got, err
+	}
 	items, err := split(src)
 	if err != nil {
 		return "", err

@@ -47,6 +47,11 @@ func TestCell(t *testing.T) {
 			want: "s := `a\nb`\nfmt.Print(s)",
 		},
 		{
+			name: "a magic line stays, the Go below it is formatted",
+			src:  "%%compile -race\nx := 1+2\nfmt.Println(x)",
+			want: "%%compile -race\nx := 1 + 2\nfmt.Println(x)",
+		},
+		{
 			name: "aligned struct fields",
 			src:  "type r struct {\n\tname string\n\tdelay time.Duration\n}",
 			want: "type r struct {\n\tname  string\n\tdelay time.Duration\n}",
@@ -73,7 +78,7 @@ func TestCellDoesNotParse(t *testing.T) {
 
 func TestFileRewrites(t *testing.T) {
 	name := filepath.Join(t.TempDir(), "lesson.md")
-	src := "<!-- cell: a -->\nText.\n\n```go cell=b\nx := 1+1\n```\n\n```go cell=c\nfunc f() {\n}\n```\n"
+	src := "<!-- cell: a -->\nText.\n\n```go cell=b\nx := 1+1\n```\n\n```go cell=c\nfunc f() {\n}\n```\n\n```go cell=d tags=raises-exception\n%%compile -race\ny := 2+2\n```\n"
 	if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +90,7 @@ func TestFileRewrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(name)
-	want := strings.Replace(src, "1+1", "1 + 1", 1)
+	want := strings.NewReplacer("1+1", "1 + 1", "2+2", "2 + 2").Replace(src)
 	if string(data) != want {
 		t.Errorf("after -w:\n%s\nwant:\n%s", data, want)
 	}
