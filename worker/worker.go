@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gokernel/gokernel/eval"
 	"github.com/gokernel/gokernel/workerproto"
@@ -238,7 +239,7 @@ func (w *runner) execute(ctx context.Context, sess *eval.Session, m *workerproto
 	if out.Result != nil {
 		w.send(&workerproto.Message{Kind: workerproto.KindResult, ID: m.ID, Data: out.Result, Metadata: out.ResultMetadata})
 	}
-	done := &workerproto.Message{Kind: workerproto.KindDone, ID: m.ID, Goroutines: sess.Goroutines()}
+	done := &workerproto.Message{Kind: workerproto.KindDone, ID: m.ID, Goroutines: goingOn(sess)}
 	if gen := sess.Generation(); gen != w.reported {
 		w.reported = gen
 		syms, imports := sess.Symbols()
@@ -270,4 +271,24 @@ func (w *runner) emit(m *workerproto.Message) error {
 	m.Sync = w.syncs
 	m.NoSync = w.markers(workerproto.SyncMarker(w.token, m.Sync))
 	return w.events.Write(m)
+}
+
+// endGrace is how long a cell's end waits for goroutines on their way out (endStep apart).
+const (
+	endGrace = 5 * time.Millisecond
+	endStep  = 250 * time.Microsecond
+)
+
+// goingOn returns the number of the cells' goroutines that go on after a cell ended. A
+// goroutine that has done its work (sent its last value, called wg.Done) may still be on its
+// way out when the cell's last statement returns: it gets a moment, so that the note under
+// the cell ("(1 goroutine still running ...)") counts only goroutines that really go on. A
+// cell that leaves goroutines running pays that moment, endGrace at most.
+func goingOn(sess *eval.Session) int {
+	n := sess.Goroutines()
+	for waited := time.Duration(0); n > 0 && waited < endGrace; waited += endStep {
+		time.Sleep(endStep)
+		n = sess.Goroutines()
+	}
+	return n
 }

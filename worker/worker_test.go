@@ -265,3 +265,23 @@ func TestDoneTooLarge(t *testing.T) {
 		t.Errorf("done %s %d, error %s of %d bytes", m.Kind, m.ID, m.Error.Name, len(m.Error.Value))
 	}
 }
+
+// A goroutine that has done its work when the cell ends (its value received) is not counted
+// as still running: the learner would read "(1 goroutine still running)" under a cell whose
+// goroutines all finished.
+func TestFinishedGoroutinesAreNotCountedAtTheEnd(t *testing.T) {
+	h := start(t)
+	// In funcs: goroutines that read a cell's globals race inside yaegi with the next cell.
+	h.result("import \"sync\"\n" +
+		"func pass() int {\n\tch := make(chan int)\n\tgo func() { ch <- 1 }()\n\treturn <-ch\n}\n" +
+		"func four() {\n\tvar wg sync.WaitGroup\n\tfor range 4 {\n\t\twg.Add(1)\n\t\tgo func() { defer wg.Done() }()\n\t}\n\twg.Wait()\n}")
+	for i := range 100 {
+		code := "pass()"
+		if i%2 == 1 {
+			code = "four()"
+		}
+		if _, done := h.exec(code); done.Goroutines != 0 {
+			t.Fatalf("run %d: the cell's done counts %d goroutines still running, want 0: %s", i, done.Goroutines, code)
+		}
+	}
+}
