@@ -46,14 +46,16 @@ lab/build/build.json: lab/node_modules/.package-lock.json $(LAB_SOURCES)
 	cd lab && node build.mjs
 
 lab/test/node_modules/.package-lock.json: lab/test/package.json lab/test/package-lock.json
-	cd lab/test && npm ci --no-audit --no-fund --loglevel=error
+	cd lab/test && ../../.ci/node20 npm ci --no-audit --no-fund --loglevel=error
 
 lab-test: build ## JupyterLab tests: the build on Node.js 18, @jupyterlab/services, every lesson in Chromium
 	.ci/deps lab-test
 	$(MAKE) lab lab/test/node_modules/.package-lock.json
 	rm -rf lab/test-output
-	GOKERNEL_BIN=$(abspath $(BIN)) node --test lab/test/build.test.mjs lab/test/services.test.mjs lab/test/lab.test.mjs
+	GOKERNEL_BIN=$(abspath $(BIN)) .ci/node20 node --test lab/test/build.test.mjs lab/test/services.test.mjs lab/test/lab.test.mjs
 
+# The tests' npm tools (playwright-core, marked) need Node.js 20 or newer, and Debian 12's apt
+# brings 18: .ci/node20 runs them with a pinned Node.js 22 from npm when node is older.
 test: ## install test tools if missing, then run every test (unit, race, e2e)
 	.ci/deps test
 	$(MAKE) lint
@@ -69,11 +71,11 @@ unit: ## unit tests only, with the race detector
 	$(GO) test -race -short ./...
 
 e2e: build ## end-to-end tests through Debian's Jupyter clients, and every lesson notebook
-	GOKERNEL_BIN=$(abspath $(BIN)) $(PY) -m pytest -q -p no:cacheprovider e2e notebooks/notebooks_test.py
+	GOKERNEL_BIN=$(abspath $(BIN)) .ci/node20 $(PY) -m pytest -q -p no:cacheprovider e2e notebooks/notebooks_test.py
 
 browser: build ## a lesson run in Notebook in headless Chromium (installs chromium and jupyter-notebook if missing)
 	.ci/deps browser
-	GOKERNEL_BIN=$(abspath $(BIN)) node --test notebooks/browser/notebook.test.mjs
+	GOKERNEL_BIN=$(abspath $(BIN)) .ci/node20 node --test notebooks/browser/notebook.test.mjs
 
 notebooks: build ## build the lesson notebooks from notebooks/source, run them against bin/gokernel, save them with outputs
 	.ci/deps
@@ -125,14 +127,14 @@ workshop-test: build ## the workshop: 10 learners through JupyterHub, one in Chr
 	.ci/deps workshop-test lab-test
 	$(MAKE) lab lab/test/node_modules/.package-lock.json
 	$(PY) -m pytest -q -p no:cacheprovider workshop/test
-	GOKERNEL_BIN=$(abspath $(BIN)) node --test workshop/test/image.test.mjs workshop/test/hub.test.mjs workshop/test/browser.test.mjs workshop/test/user.test.mjs
+	GOKERNEL_BIN=$(abspath $(BIN)) .ci/node20 node --test workshop/test/image.test.mjs workshop/test/hub.test.mjs workshop/test/browser.test.mjs workshop/test/user.test.mjs
 
 BENCH_LEARNERS ?= 30
 workshop-bench: build ## 30 learners through JupyterHub: time to the last first result, memory, the hub's idle CPU
 	.ci/deps workshop lab-test
 	$(MAKE) lab lab/test/node_modules/.package-lock.json
 	mkdir -p bench/out
-	node workshop/test/bench.mjs --learners $(BENCH_LEARNERS) --out bench/out
+	.ci/node20 node workshop/test/bench.mjs --learners $(BENCH_LEARNERS) --out bench/out
 
 clean: ## remove build output
 	rm -rf bin lab/build
