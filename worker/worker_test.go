@@ -201,11 +201,11 @@ func TestValueWhileGoroutineRuns(t *testing.T) {
 		t.Skip("yaegi's own data race")
 	}
 	h := start(t)
-	h.result("import (\"sync\"; \"time\")\nvar mu sync.Mutex\nm := map[int]int{1: 1}")
+	h.result("import (\"sync\"; \"time\")\nvar mu sync.Mutex\nm := map[int]int{1: 1}\nwrote := make(chan bool)")
 	if got := h.value("m"); got != "map[1:1]" {
 		t.Errorf("value of m = %q, want map[1:1]", got)
 	}
-	_, done := h.exec("go func(m map[int]int, mu *sync.Mutex) {\n\tfor i := 0; ; i++ {\n\t\tmu.Lock()\n\t\tm[i%10] = i\n\t\tmu.Unlock()\n\t\tif i%100 == 0 {\n\t\t\ttime.Sleep(time.Millisecond)\n\t\t}\n\t}\n}(m, &mu)")
+	_, done := h.exec("go func(m map[int]int, mu *sync.Mutex, wrote chan bool) {\n\tfor i := 0; ; i++ {\n\t\tmu.Lock()\n\t\tm[i%10] = i\n\t\tmu.Unlock()\n\t\tif i == 0 {\n\t\t\tclose(wrote)\n\t\t}\n\t\tif i%100 == 0 {\n\t\t\ttime.Sleep(time.Millisecond)\n\t\t}\n\t}\n}(m, &mu, wrote)")
 	if done.Goroutines != 1 {
 		t.Fatalf("the cell left %d goroutines, want 1", done.Goroutines)
 	}
@@ -215,9 +215,10 @@ func TestValueWhileGoroutineRuns(t *testing.T) {
 		}
 	}
 	// An interrupt stops every goroutine of the cells. The cell asks for input, so the
-	// interrupt comes once it runs.
+	// interrupt comes once it runs, and after the goroutine's first write (on a loaded
+	// machine it may not have run yet).
 	h.id++
-	h.send(&workerproto.Message{Kind: workerproto.KindExecute, ID: h.id, Code: "import \"fmt\"\nvar line string\nfmt.Scanln(&line)", Cell: "cell", AllowStdin: true})
+	h.send(&workerproto.Message{Kind: workerproto.KindExecute, ID: h.id, Code: "import \"fmt\"\n<-wrote\nvar line string\nfmt.Scanln(&line)", Cell: "cell", AllowStdin: true})
 	if m := h.next(); m.Kind != workerproto.KindInputRequest {
 		t.Fatalf("event %+v, want an input request", m)
 	}
