@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -406,8 +407,19 @@ func (k *Kernel) send(sock zmq4.Socket, m *wire.Message) {
 		return
 	}
 	if err := sock.SendMulti(zmq4.NewMsgFrom(frames...)); err != nil {
+		if peerGone(err) {
+			// A client that asked and left before the answer (jupyter_server's nudge does, at
+			// every start): a ROUTER drops such a message, as libzmq's does.
+			k.log.Debug("send to a peer that left", "type", m.Header.MsgType, "err", err)
+			return
+		}
 		k.log.Warn("send", "type", m.Header.MsgType, "err", err)
 	}
+}
+
+// peerGone reports whether err says the peer a message was for closed its connection.
+func peerGone(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)
 }
 
 // publish sends content on iopub with parent as its parent.
