@@ -9,6 +9,7 @@ import (
 	"runtime/pprof"
 	"strings"
 
+	"github.com/gokernel/gokernel/eval/internal/guard"
 	"github.com/gokernel/gokernel/workerproto"
 )
 
@@ -92,28 +93,7 @@ const evalGoroutine = "github.com/gokernel/gokernel/eval.(*Session).evaluate.fun
 
 // onEvalGoroutine reports whether the caller's goroutine is one Session.evaluate started: its
 // outermost function, the last frame before runtime.goexit, is that func literal.
-func onEvalGoroutine() bool {
-	pcs := make([]uintptr, 64)
-	for {
-		n := runtime.Callers(1, pcs)
-		if n < len(pcs) {
-			pcs = pcs[:n]
-			break
-		}
-		pcs = make([]uintptr, 2*len(pcs)) // a deep recursion: the outermost frame is at the end
-	}
-	frames := runtime.CallersFrames(pcs)
-	outer := ""
-	for {
-		f, more := frames.Next()
-		if f.Function != "runtime.goexit" {
-			outer = f.Function
-		}
-		if !more {
-			return strings.HasPrefix(outer, evalGoroutine)
-		}
-	}
-}
+func onEvalGoroutine() bool { return strings.HasPrefix(guard.Outermost(), evalGoroutine) }
 
 // goexit is runtime.Goexit for cells. On a goroutine a cell started it ends that goroutine, as
 // in Go. At the top of a cell it would end only yaegi's evaluation of one statement, and the
