@@ -607,6 +607,30 @@ def test_06_pool_concurrency_and_amdahl(kernelspec, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_06_errgroup_cancels_on_the_first_error_and_semaphore_serves_in_order(kernelspec, lang):
+    out = run(lang, "06-how-they-relate")
+    eg = out["06-errgroup"]
+    runs = re.split(r"(?m)^Wait returned: (.*)\n", eg)  # [run 1 lines, result 1, run 2 lines, result 2, ""]
+    assert len(runs) == 5 and runs[4] == "", eg
+    lines, results = [re.findall(r"(?m)^job (\d+) (done|cancelled)$", runs[i]) for i in (0, 2)], (runs[1], runs[3])
+    # All succeed, four at a time: the first four to finish are jobs 1 to 4.
+    assert results[0] == "<nil>" and sorted(int(j) for j, _ in lines[0]) == list(range(1, 9)), eg
+    assert {j for j, how in lines[0][:4]} == {"1", "2", "3", "4"} and all(how == "done" for _, how in lines[0]), eg
+    # Job 3 fails: Wait returns its error; the jobs beside it were done, the ones after it cancelled.
+    assert results[1] == "job 3: the server said 503", eg
+    assert sorted(int(j) for j, how in lines[1] if how == "done") == [1, 2, 4], eg
+    assert sorted(int(j) for j, how in lines[1] if how == "cancelled") == [5, 6, 7, 8], eg
+    sem = out["06-semaphore"]
+    events = re.findall(r"(?m)^job (\d) (?:\(weight \d\) )?(starts|ends)$", sem)
+    assert len(events) == 8 and sem.startswith("job 1 (weight 2) starts\n"), sem
+    at = {e: i for i, e in enumerate(events)}
+    # Job 3 weighs 1 and arrived while 2 units were free, but it waits behind job 2 (weight 3):
+    # both start only once job 1 has ended; job 4 once one of them has.
+    assert at[("1", "ends")] < at[("2", "starts")] and at[("1", "ends")] < at[("3", "starts")], sem
+    assert min(at[("2", "ends")], at[("3", "ends")]) < at[("4", "starts")], sem
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_07_analogies_act_out_what_they_say(kernelspec, lang):
     out = run(lang, "07-analogies")
     table = out["07-one-table"]
