@@ -9,7 +9,6 @@ import (
 	"runtime/pprof"
 	"strings"
 
-	"github.com/gokernel/gokernel/eval/internal/guard"
 	"github.com/gokernel/gokernel/workerproto"
 )
 
@@ -28,7 +27,8 @@ func (s *Session) exit(code int) {
 	if code != 0 && s.exitHook != nil {
 		s.exitHook(code)
 	}
-	if s.onChunk() {
+	if ev := s.onChunk(); ev != nil {
+		ev.parked.Store(true) // before the stop: halt must not wait for it, nor keep it
 		s.stopRun(exitError(code, ""))
 		// Unwinding would run the deferred calls of the cell's frames, which os.Exit never
 		// does (log.Fatal skipping a defer is a lesson in itself): the goroutine stays
@@ -71,36 +71,26 @@ func (s *Session) stopRun(e *workerproto.Error) bool {
 	return true
 }
 
-// onChunk reports whether the caller runs on the goroutine of the running cell's statement
-// chunk (its "main goroutine"), not on a goroutine the cell started.
-//
-// A chunk runs on the goroutine Session.evaluate starts for it; the cells' goroutines
-// start in [Session.goroutine], callbacks on goroutines of the library that calls them. So the
-// caller's outermost frame tells, and a chunk need not note its goroutine when it begins: that
-// took runtime.Stack, ~50 µs of every cell, for the rare os.Exit or Goexit. Declarations run
-// on such a goroutine too, but not between a chunk's Begin and its return.
-func (s *Session) onChunk() bool {
-	if !onEvalGoroutine() {
-		return false
-	}
+// onChunk returns the evaluation of the running cell's statement chunk when the caller runs on
+// its goroutine (the cell's "main goroutine"), and nil on a goroutine the cell started, on a
+// callback's goroutine, or on the goroutine of an earlier, interrupted chunk that native code
+// still held. The goroutine's number costs a stack walk: os.Exit and Goexit are rare.
+func (s *Session) onChunk() *evaluation {
+	g := goroutineID()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.run != nil && s.chunk != nil && s.chunk.running
+	if s.run == nil || s.chunk == nil || !s.chunk.running || s.chunk.ev == nil || s.chunk.ev.g.Load() != g {
+		return nil
+	}
+	return s.chunk.ev
 }
-
-// evalGoroutine is the function of the goroutine Session.evaluate runs a chunk on.
-const evalGoroutine = "github.com/gokernel/gokernel/eval.(*Session).evaluate.func"
-
-// onEvalGoroutine reports whether the caller's goroutine is one Session.evaluate started: its
-// outermost function, the last frame before runtime.goexit, is that func literal.
-func onEvalGoroutine() bool { return strings.HasPrefix(guard.Outermost(), evalGoroutine) }
 
 // goexit is runtime.Goexit for cells. On a goroutine a cell started it ends that goroutine, as
 // in Go. At the top of a cell it would end only yaegi's evaluation of one statement, and the
 // next statement would run: instead it marks the cell, which then ends with a NameGoexit
 // error after its deferred calls, as main's goroutine ends after its deferred calls.
 func (s *Session) goexit() {
-	if s.onChunk() {
+	if s.onChunk() != nil {
 		s.mu.Lock()
 		s.run.goexit = true
 		s.mu.Unlock()

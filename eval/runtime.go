@@ -35,9 +35,10 @@ func (s *Session) runtimeSymbols() map[string]map[string]reflect.Value {
 // chunkStart tracks whether a statement chunk began running its code.
 type chunkStart struct {
 	id        int64
-	line      int  // the line of its first statement, in generated numbering (where.go)
-	running   bool // from Begin until its evaluation returned (evalChunk)
-	abandoned bool // cancelled before Begin: Begin stops it
+	line      int         // the line of its first statement, in generated numbering (where.go)
+	running   bool        // from Begin until its evaluation returned (evalChunk)
+	ev        *evaluation // its evaluation, set before its goroutine starts
+	abandoned bool        // cancelled before Begin: Begin stops it
 }
 
 // beginChunk registers the statement chunk about to be evaluated, src.

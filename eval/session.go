@@ -407,7 +407,7 @@ func (s *Session) evalChunk(ctx context.Context, ch compile.Chunk, src string) (
 	if strings.HasPrefix(src, ";/*line ") {
 		directive = src[1 : strings.Index(src, "*/")+2]
 	}
-	ev := s.evaluate(s.cellName(s.seq), ";"+directive+compile.RuntimeName+".Begin("+strconv.FormatInt(started.id, 10)+");"+src[1:])
+	ev := s.evaluate(started, s.cellName(s.seq), ";"+directive+compile.RuntimeName+".Begin("+strconv.FormatInt(started.id, 10)+");"+src[1:])
 	select {
 	case <-ev.done:
 	case <-ctx.Done():

@@ -114,13 +114,19 @@ type evaluation struct {
 	done chan struct{} // closed when yaegi's Eval returned
 	err  error         // Eval's error, set before done is closed
 	g    atomic.Int64  // the goroutine, once it runs
-	stop chan struct{} // arm's channel
-	once sync.Once
+	// parked: os.Exit parked the goroutine for good (exit.go); it left the cells' code, and
+	// nothing waits for it.
+	parked atomic.Bool
+	stop   chan struct{} // arm's channel
+	once   sync.Once
 }
 
-// evaluate starts evaluating src.
-func (s *Session) evaluate(cell, src string) *evaluation {
+// evaluate starts evaluating src, chunk c's code.
+func (s *Session) evaluate(c *chunkStart, cell, src string) *evaluation {
 	ev := &evaluation{cell: cell, done: make(chan struct{}), stop: s.stopper.arm()}
+	s.mu.Lock()
+	c.ev = ev
+	s.mu.Unlock()
 	go func() { // ends when Eval returns: at the chunk's end, or at its next step after a stop
 		defer close(ev.done)
 		defer func() {
@@ -168,6 +174,9 @@ func (s *Session) await(ev *evaluation, grace time.Duration) int {
 			t.Stop()
 			return evalEnded
 		case <-t.C:
+		}
+		if ev.parked.Load() {
+			return evalEnded
 		}
 		late := !time.Now().Before(deadline)
 		if late || runtime.NumGoroutine() <= maxStackLook {
@@ -235,6 +244,9 @@ func (s *Session) settleEarlier() *workerproto.Error {
 
 // ended tells whether the evaluation's goroutine has left the interpreter.
 func (ev *evaluation) ended() bool {
+	if ev.parked.Load() {
+		return true
+	}
 	select {
 	case <-ev.done:
 		return true

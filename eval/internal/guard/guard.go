@@ -263,18 +263,6 @@ func callers() stack {
 	}
 }
 
-// Outermost returns the function the calling goroutine started with: its last frame before
-// runtime.goexit.
-func Outermost() string {
-	funcs := callers().funcs
-	for i := len(funcs) - 1; i >= 0; i-- {
-		if funcs[i] != "runtime.goexit" {
-			return funcs[i]
-		}
-	}
-	return ""
-}
-
 // below returns the frames below (called before) the innermost call of fn.
 func (st stack) below(fn string) []string {
 	for i, f := range st.funcs {
