@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"time"
 
@@ -210,6 +211,13 @@ type stderrFilter struct {
 
 	mu    sync.Mutex
 	lines []panicLine
+	// recovered: a goroutine whose panic, now unwinding, is recovered below the cells' code,
+	// and the panic's value as its lines show it. Yaegi writes a line for every frame the panic
+	// leaves, and guard.Unrecovered walks the whole stack: asked once per panic, not per line.
+	recovered struct {
+		g     int64
+		value string
+	}
 }
 
 // A panicLine is a line of yaegi's panic trace and the goroutine that wrote it.
@@ -226,15 +234,21 @@ const maxPanicLines = 256
 func (f *stderrFilter) Write(p []byte) (int, error) {
 	if len(p) < 512 && panicLinePattern.Match(p) {
 		line := panicLine{g: goroutineID(), text: string(p[:len(p)-1])}
+		_, value, _ := strings.Cut(line.text, ": panic: ")
 		f.mu.Lock()
 		if len(f.lines) == maxPanicLines {
 			f.lines = f.lines[1:]
 		}
 		f.lines = append(f.lines, line)
+		known := f.recovered.g == line.g && f.recovered.value == value
 		f.mu.Unlock()
-		if f.escape != nil {
+		if f.escape != nil && !known {
 			if e, ok := guard.Unrecovered(); ok {
 				f.escape(e)
+			} else {
+				f.mu.Lock()
+				f.recovered.g, f.recovered.value = line.g, value
+				f.mu.Unlock()
 			}
 		}
 		return len(p), nil
@@ -259,6 +273,9 @@ func (f *stderrFilter) peek(g int64) []string {
 func (f *stderrFilter) take(g int64) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.recovered.g == g {
+		f.recovered.g, f.recovered.value = 0, ""
+	}
 	var mine []string
 	rest := f.lines[:0]
 	for _, l := range f.lines {
