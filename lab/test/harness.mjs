@@ -294,6 +294,16 @@ export class Lab {
       return await fn();
     } catch (err) {
       if (!this.page.isClosed()) await this.screenshot(`failure-${name}`).catch(() => {});
+      // A failure leaves its documents open, where the next test would find their cells:
+      // close them, so that one failure stays one.
+      if (!this.page.isClosed()) {
+        await this.page.evaluate(async () => {
+          for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) {
+            if (w.sessionContext) await w.sessionContext.shutdown().catch(() => {});
+            w.dispose();
+          }
+        }).catch(() => {});
+      }
       this.server.saveLog(`failure-${name}`);
       err.message += `\n--- browser errors ---\n${this.errors.slice(-20).join('\n')}` +
         `\n--- server log (tail) ---\n${this.server.logTail(40)}`;

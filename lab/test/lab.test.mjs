@@ -138,6 +138,13 @@ describe('gokernel in JupyterLab in Chromium', { timeout: 1_500_000 }, () => {
           const cells = (await lab.cells()).filter((c) => c.type === 'code');
           assert.ok(cells.every((c) => !c.trusted), 'a lesson opened from a file is untrusted');
           assert.ok(cells.some((c) => c.outputs.length > 0), 'and shows its saved outputs');
+          // JupyterLab renders a long notebook's cells when the browser is idle, after the first
+          // screen: wait until the saved pictures are in the page (or the time is up: the
+          // counts below then say what was missing).
+          await lab.page.waitForFunction(([png, md]) =>
+            document.querySelectorAll('.jp-Notebook .jp-OutputArea-output[data-mime-type="image/png"]').length >= png &&
+            document.querySelectorAll('.jp-Notebook .jp-MarkdownCell .jp-RenderedMarkdown img').length >= md,
+          [want, wantDrawn], { timeout: 30_000, polling: 100 }).catch(() => {});
           // Untrusted, JupyterLab renders no SVG: each timeline shows as the PNG beside it.
           const rendered = await lab.renderedOutputs();
           assert.deepEqual(rendered.filter((o) => o.mime === 'image/svg+xml'), [], 'no SVG rendered untrusted');
