@@ -292,7 +292,3 @@ func (f *stderrFilter) take(g int64) []string {
 // goroutineID returns the current goroutine's number. Only used on rare paths (a panic line)
 // and where the stack is shallow (the start of Session.evaluate's goroutine).
 func goroutineID() int64 { return guard.GoroutineID() }
-
-// stackGoroutine returns the goroutine number in the header of a stack trace,
-// "goroutine 7 [running]:", or 0.
-func stackGoroutine(stack []byte) int64 { return guard.StackGoroutine(stack) }

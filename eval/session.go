@@ -462,7 +462,7 @@ func (s *Session) evalError(err error, started *chunkStart) (compiled bool, e *w
 	var lines []string
 	if started != nil {
 		// The panic's stack is the chunk's goroutine's, which wrote the panic lines.
-		lines = s.filter.take(stackGoroutine(pe.Stack))
+		lines = s.filter.take(guard.StackGoroutine(pe.Stack))
 	}
 	if code, ok := exitCode(pe.Value); ok {
 		return true, exitError(code, "")
